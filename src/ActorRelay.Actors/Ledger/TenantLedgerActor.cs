@@ -1,0 +1,84 @@
+using ActorRelay.Core.Ledger;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+
+namespace ActorRelay.Actors.Ledger;
+
+/// <summary>
+/// A tenant's cost ledger, sharded by tenant id and event-sourced: each billed call is one persisted
+/// <see cref="LedgerEvents.CostRecorded"/>, tagged for Akka.Persistence.Query. A request id is billed at most
+/// once, and a command is acknowledged only after its event is in the journal.
+/// </summary>
+public sealed class TenantLedgerActor : ReceivePersistentActor
+{
+    /// <summary>The tag every ledger event carries, for <c>EventsByTag</c> projections and replay.</summary>
+    public const string CostTag = "cost";
+
+    private const int SnapshotEvery = 1_000;
+    private static readonly string[] Tags = [CostTag];
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private LedgerState _state = new();
+
+    public TenantLedgerActor(string tenantId)
+    {
+        TenantId = tenantId;
+        PersistenceId = $"ledger-{tenantId}";
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is LedgerSnapshot snapshot)
+            {
+                _state = LedgerState.Restore(snapshot.Totals, snapshot.ByModel, snapshot.RecentRequestIds);
+            }
+        });
+        Recover<LedgerEvents.CostRecorded>(cost => _state.Apply(cost));
+
+        Command<LedgerCommands.RecordCost>(HandleRecordCost);
+        Command<LedgerQueries.GetUsage>(_ => Sender.Tell(new LedgerQueries.UsageReport(TenantId, _state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel))));
+        Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(failure => _log.Warning(failure.Cause, "Ledger {0}: snapshot failed", TenantId));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failure => _log.Warning(failure.Cause, "Ledger {0}: deleting old snapshots failed", TenantId));
+    }
+
+    public string TenantId { get; }
+
+    public override string PersistenceId { get; }
+
+    private void HandleRecordCost(LedgerCommands.RecordCost command)
+    {
+        var cost = _state.Decide(command.Cost);
+        if (cost is null)
+        {
+            Sender.Tell(new LedgerCommands.CostAck(command.Cost.RequestId, Duplicate: true));
+            return;
+        }
+
+        Persist(new Tagged(cost, Tags), _ =>
+        {
+            _state.Apply(cost);
+            Sender.Tell(new LedgerCommands.CostAck(cost.RequestId, Duplicate: false));
+            if (LastSequenceNr % SnapshotEvery == 0)
+            {
+                SaveSnapshot(new LedgerSnapshot(_state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel), _state.RecentRequestIds.ToList()));
+            }
+        });
+    }
+}
+
+public static class TenantLedgerActorHostingExtensions
+{
+    public const string RegionName = "tenant-ledger";
+
+    public static AkkaConfigurationBuilder AddTenantLedgerActor(this AkkaConfigurationBuilder builder, ShardOptions shardOptions) =>
+        builder.WithShardRegion<TenantLedgerActor>(
+            RegionName,
+            (_, _, resolver) => tenantId => resolver.Props<TenantLedgerActor>(tenantId),
+            new LedgerMessageExtractor(),
+            shardOptions);
+}

@@ -1,0 +1,62 @@
+using ActorRelay.Core.Sse;
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Util;
+
+namespace ActorRelay.Actors.Streaming;
+
+/// <summary>
+/// Carries a vendor's server-sent-event body to a client through an Akka.Streams graph:
+/// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client).
+/// The graph is demand-driven end to end: the next upstream read happens only after the handler has
+/// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
+/// (one read buffer and a few parsed events per stream). Cancelling <c>cancellationToken</c> (the client
+/// left) aborts the graph, cancels the pending upstream read and disposes the upstream body.
+/// </summary>
+public static class SseRelay
+{
+    /// <summary>Bytes asked of the upstream body per read.</summary>
+    public const int ReadBufferBytes = 16 * 1024;
+
+    public static async Task RunAsync(
+        Stream upstream,
+        Func<SseEvent, Task> handleEvent,
+        IMaterializer materializer,
+        CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ReadBufferBytes];
+        var (killSwitch, completion) = Source
+            .UnfoldResourceAsync<byte[], Stream>(
+                () => Task.FromResult(upstream),
+                async body =>
+                {
+                    var read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    return read == 0 ? Option<byte[]>.None : Option<byte[]>.Create(buffer[..read]);
+                },
+                async body =>
+                {
+                    await body.DisposeAsync().ConfigureAwait(false);
+                    return Done.Instance;
+                })
+            .StatefulSelectMany<byte[], SseEvent, NotUsed>(() =>
+            {
+                var parser = new SseParser();
+                var events = new List<SseEvent>();
+                return chunk =>
+                {
+                    events.Clear();
+                    parser.Parse(chunk, events);
+                    return events.ToArray();
+                };
+            })
+            .ViaMaterialized(KillSwitches.Single<SseEvent>(), Keep.Right)
+            .ToMaterialized(Sink.ForEachAsync<SseEvent>(1, handleEvent), Keep.Both)
+            .WithAttributes(Attributes.CreateInputBuffer(1, 1))
+            .Run(materializer);
+
+        await using var abort = cancellationToken.Register(
+            () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
+        await completion.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,39 @@
+namespace ActorRelay.Core.Ledger;
+
+/// <summary>
+/// The cost ledger's events. They are a public contract that outlives the code: fields are only ever added
+/// (with defaults), never renamed or removed, and each type carries a versioned serializer manifest.
+/// </summary>
+public static class LedgerEvents
+{
+    /// <summary>One finished call, priced. Exactly one per request id per tenant.</summary>
+    public sealed record CostRecorded(
+        string RequestId,
+        string TenantId,
+        string Model,
+        string ChannelId,
+        string VendorModel,
+        long InputTokens,
+        long OutputTokens,
+        long CachedTokens,
+        bool UsageEstimated,
+        decimal Cost,
+        string PriceVersion,
+        CallStatus Status,
+        int HttpStatus,
+        bool Streamed,
+        DateTimeOffset StartedAt,
+        DateTimeOffset FinishedAt) : ILedgerEvent;
+}
+
+/// <summary>Marker for events persisted by the tenant ledger.</summary>
+public interface ILedgerEvent : IActorRelayMessage;
+
+/// <summary>How a call ended, as billed.</summary>
+public enum CallStatus
+{
+    Succeeded = 0,
+    ClientAborted = 1,
+    UpstreamFailed = 2,
+    TimedOut = 3,
+}

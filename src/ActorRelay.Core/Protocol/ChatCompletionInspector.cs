@@ -1,0 +1,153 @@
+using System.Text.Json;
+
+namespace ActorRelay.Core.Protocol;
+
+/// <summary>What the gateway needs to know about one OpenAI chat-completion body or stream chunk.</summary>
+public readonly record struct ChatCompletionFacts(TokenUsage? Usage, int Choices, long ContentBytes);
+
+/// <summary>
+/// Reads usage and content size from OpenAI chat-completion JSON (a whole response or one stream chunk)
+/// with a forward-only <see cref="Utf8JsonReader"/>: no DOM, no reflection, no strings except what it skips.
+/// </summary>
+public static class ChatCompletionInspector
+{
+    /// <summary>Inspects <paramref name="json"/>; malformed or non-object JSON yields empty facts instead of throwing.</summary>
+    public static ChatCompletionFacts Inspect(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return InspectObject(json);
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    private static ChatCompletionFacts InspectObject(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return default;
+        }
+
+        TokenUsage? usage = null;
+        var choices = 0;
+        long contentBytes = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                usage = reader.TokenType == JsonTokenType.StartObject ? ReadUsage(ref reader) : null;
+            }
+            else if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    ReadChoices(ref reader, ref choices, ref contentBytes);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new ChatCompletionFacts(usage, choices, contentBytes);
+    }
+
+    private static TokenUsage ReadUsage(ref Utf8JsonReader reader)
+    {
+        long input = 0, output = 0, cached = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("prompt_tokens"u8))
+            {
+                input = ReadLong(ref reader);
+            }
+            else if (reader.ValueTextEquals("completion_tokens"u8))
+            {
+                output = ReadLong(ref reader);
+            }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("cached_tokens"u8))
+                        {
+                            cached = ReadLong(ref reader);
+                        }
+                        else
+                        {
+                            reader.Read();
+                            reader.Skip();
+                        }
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TokenUsage(input, output, cached, false);
+    }
+
+    private static void ReadChoices(ref Utf8JsonReader reader, ref int choices, ref long contentBytes)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            choices++;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var isContent = reader.ValueTextEquals("content"u8);
+                        reader.Read();
+                        if (isContent && reader.TokenType == JsonTokenType.String)
+                        {
+                            contentBytes += reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    private static long ReadLong(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : 0;
+    }
+}
