@@ -24,6 +24,37 @@ public static class ChatCompletionInspector
         }
     }
 
+    /// <summary>True when <paramref name="json"/> is an object whose top level holds an <c>error</c> object (OpenAI's error envelope).</summary>
+    public static bool IsErrorEnvelope(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (isError)
+                {
+                    return reader.TokenType == JsonTokenType.StartObject;
+                }
+
+                reader.Skip();
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static ChatCompletionFacts InspectObject(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });

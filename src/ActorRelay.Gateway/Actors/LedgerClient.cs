@@ -1,0 +1,58 @@
+using ActorRelay.Actors.Ledger;
+using ActorRelay.Core.Ledger;
+using ActorRelay.Gateway.Observability;
+using Akka.Actor;
+using Akka.Hosting;
+
+namespace ActorRelay.Gateway.Actors;
+
+/// <summary>The HTTP side's handle on the sharded tenant ledgers.</summary>
+internal sealed partial class LedgerClient(IRequiredActor<TenantLedgerActor> ledgers, ILogger<LedgerClient> logger)
+{
+    private const int Attempts = 3;
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Records one call and waits for the journal's acknowledgement. Retries are safe: the ledger bills a
+    /// request id once. Never throws: a write that still fails is logged and counted.
+    /// </summary>
+    public async Task RecordAsync(LedgerEvents.CostRecorded cost)
+    {
+        var region = await ledgers.GetAsync();
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            try
+            {
+                var ack = await region.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost(cost.TenantId, cost), AskTimeout);
+                if (ack.Duplicate)
+                {
+                    LogDuplicate(cost.RequestId, cost.TenantId);
+                }
+
+                return;
+            }
+            catch (Exception exception) when (exception is AskTimeoutException or TaskCanceledException)
+            {
+                LogRetry(exception, attempt, cost.RequestId);
+            }
+        }
+
+        GatewayMetrics.LedgerWriteFailures.Inc();
+        LogLost(cost.RequestId, cost.TenantId, cost.Cost);
+    }
+
+    public async Task<LedgerQueries.UsageReport> UsageAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var region = await ledgers.GetAsync(cancellationToken);
+        return await region.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage(tenantId), AskTimeout, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} was already billed to tenant {TenantId}; not billed again")]
+    private partial void LogDuplicate(string requestId, string tenantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write attempt {Attempt} for request {RequestId} timed out")]
+    private partial void LogRetry(Exception exception, int attempt, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ledger write for request {RequestId} (tenant {TenantId}, cost {Cost}) failed after all attempts")]
+    private partial void LogLost(string requestId, string tenantId, decimal cost);
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Routing;
+
+namespace ActorRelay.Gateway.Endpoints;
+
+/// <summary>OpenAI's model object; <c>owned_by</c> names the channel that serves the alias.</summary>
+internal sealed record ModelCard(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("owned_by")] string OwnedBy);
+
+internal sealed record ModelList(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<ModelCard> Data);
+
+internal static class ModelsEndpoints
+{
+    public static IEndpointRouteBuilder MapModelsEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/models").WithTags("OpenAI");
+        group.MapGet("/", (ModelRouter router) =>
+                TypedResults.Json(
+                    new ModelList("list", router.Aliases.Select(alias => Card(alias.Key, alias.Value.Channel)).ToList()),
+                    GatewayJsonContext.Default.ModelList))
+            .WithName("ListModels")
+            .WithSummary("Lists the model aliases this gateway serves.");
+
+        group.MapGet("/{model}", async (string model, ModelRouter router, HttpContext context) =>
+            {
+                if (router.TryResolve(model, out var route))
+                {
+                    return Results.Json(Card(route.Alias, route.ChannelId), GatewayJsonContext.Default.ModelCard);
+                }
+
+                await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound,
+                    $"The model `{model}` does not exist or you do not have access to it.", OpenAiErrorTypes.InvalidRequest, "model_not_found", "model");
+                return Results.Empty;
+            })
+            .WithName("RetrieveModel")
+            .WithSummary("Describes one model alias.")
+            .Produces<ModelCard>()
+            .Produces<OpenAiErrorEnvelope>(StatusCodes.Status404NotFound);
+        return endpoints;
+    }
+
+    private static ModelCard Card(string alias, string channel) => new(alias, "model", 0, channel);
+}

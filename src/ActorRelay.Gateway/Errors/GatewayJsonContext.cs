@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+using ActorRelay.Gateway.Endpoints;
+
+namespace ActorRelay.Gateway.Errors;
+
+/// <summary>Source-generated JSON for everything the gateway writes itself.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(OpenAiErrorEnvelope))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelCard))]
+[JsonSerializable(typeof(UsageResponse))]
+[JsonSerializable(typeof(UsageLine))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -1,0 +1,117 @@
+using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Hosting;
+using ActorRelay.Gateway.Actors;
+using ActorRelay.Gateway.Endpoints;
+using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Observability;
+using ActorRelay.Gateway.Options;
+using ActorRelay.Gateway.Relay;
+using ActorRelay.Gateway.Routing;
+using ActorRelay.Gateway.Simulated;
+using ActorRelay.Gateway.Upstream;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Streams;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace ActorRelay.Gateway;
+
+/// <summary>Composes the gateway: services, the ActorSystem, middleware and routes. <c>Program.cs</c> only runs it.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        AddServices(builder);
+        var app = builder.Build();
+        UsePipeline(app);
+        return app;
+    }
+
+    private static void AddServices(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        builder.Logging.AddJsonConsole(console => console.IncludeScopes = true);
+
+        services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<ModelRouter>();
+        services.AddSingleton<IChannelDirectory>(provider => provider.GetRequiredService<ModelRouter>());
+        services.AddSingleton<PriceBook>();
+        services.AddSingleton<ChannelGate>();
+        services.AddSingleton<LedgerClient>();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<ChatCompletionsRelay>();
+        services.AddSingleton<InProcessSimulatedVendor>();
+        services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
+
+        services.AddHttpClient(UpstreamClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                MaxConnectionsPerServer = int.MaxValue,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+            })
+            .RemoveAllLoggers();
+
+        services.AddHealthChecks();
+        services.AddOpenApi();
+
+        var akkaOptions = AkkaOptions(builder.Configuration);
+        services.AddAkka(akkaOptions.SystemName, akka => akka.AddActorRelay(akkaOptions));
+        services.AddSingleton<IMaterializer>(provider => provider.GetRequiredService<ActorSystem>().Materializer());
+    }
+
+    private static ActorRelayAkkaOptions AkkaOptions(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(ActorRelayAkkaOptions.SectionName).Get<ActorRelayAkkaOptions>() ?? new ActorRelayAkkaOptions();
+        if (options.Cluster.Roles is not { Length: > 0 })
+        {
+            options.Cluster.Roles = ["gateway"];
+        }
+
+        return options;
+    }
+
+    private static void UsePipeline(WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
+        app.UseStatusCodePages(WriteBareStatusAsync);
+
+        app.MapOpenApi();
+        app.MapChatEndpoints();
+        app.MapModelsEndpoints();
+        app.MapUsageEndpoints();
+        app.MapOperationsEndpoints();
+    }
+
+    /// <summary>Nothing answers a bare 500 or an HTML page: an unhandled failure is an OpenAI error too.</summary>
+    private static Task WriteUnhandledErrorAsync(HttpContext context)
+    {
+        var failure = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        return failure is BadHttpRequestException badRequest
+            ? ErrorResponses.WriteOpenAiAsync(context, badRequest.StatusCode, badRequest.Message, OpenAiErrorTypes.InvalidRequest, null)
+            : ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status500InternalServerError,
+                $"The gateway failed while handling request {RequestIdMiddleware.RequestId(context)}.", OpenAiErrorTypes.Server, "internal_error");
+    }
+
+    private static Task WriteBareStatusAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        var code = context.Response.StatusCode;
+        var (message, type) = code switch
+        {
+            StatusCodes.Status404NotFound => ($"Unknown request URL: {context.Request.Method} {context.Request.Path}.", OpenAiErrorTypes.InvalidRequest),
+            StatusCodes.Status405MethodNotAllowed => ($"Method {context.Request.Method} is not allowed on {context.Request.Path}.", OpenAiErrorTypes.InvalidRequest),
+            >= 500 => ("The gateway could not handle the request.", OpenAiErrorTypes.Server),
+            _ => ($"The request failed with HTTP {code}.", OpenAiErrorTypes.InvalidRequest),
+        };
+        return ErrorResponses.WriteOpenAiAsync(context, code, message, type, null);
+    }
+}

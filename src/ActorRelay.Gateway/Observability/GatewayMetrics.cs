@@ -1,0 +1,43 @@
+using Prometheus;
+
+namespace ActorRelay.Gateway.Observability;
+
+/// <summary>Every metric ActorRelay exports, in one place, with the <c>actorrelay_</c> prefix and unit suffixes.</summary>
+internal static class GatewayMetrics
+{
+    private static readonly double[] LatencyBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+    public static readonly Counter Requests = Prometheus.Metrics.CreateCounter(
+        "actorrelay_requests_total",
+        "Relayed calls by model alias, channel and HTTP status answered.",
+        new CounterConfiguration { LabelNames = ["model", "channel", "status"] });
+
+    public static readonly Histogram RequestDuration = Prometheus.Metrics.CreateHistogram(
+        "actorrelay_request_duration_seconds",
+        "Time from request arrival to the last byte relayed.",
+        new HistogramConfiguration { LabelNames = ["model", "channel"], Buckets = LatencyBuckets });
+
+    public static readonly Histogram TimeToFirstToken = Prometheus.Metrics.CreateHistogram(
+        "actorrelay_time_to_first_token_seconds",
+        "Time from request arrival to the first content chunk of a stream.",
+        new HistogramConfiguration { LabelNames = ["model", "channel"], Buckets = LatencyBuckets });
+
+    public static readonly Counter Tokens = Prometheus.Metrics.CreateCounter(
+        "actorrelay_tokens_total",
+        "Tokens billed, by direction (input, output).",
+        new CounterConfiguration { LabelNames = ["model", "channel", "direction"] });
+
+    public static readonly Counter Cost = Prometheus.Metrics.CreateCounter(
+        "actorrelay_cost_total",
+        "Cost billed in the price table's currency.",
+        new CounterConfiguration { LabelNames = ["model", "channel"] });
+
+    public static readonly Gauge StreamsInFlight = Prometheus.Metrics.CreateGauge(
+        "actorrelay_streams_in_flight",
+        "Streams currently being relayed.");
+
+    public static readonly Counter LedgerWriteFailures = Prometheus.Metrics.CreateCounter(
+        "actorrelay_ledger_write_failures_total",
+        "Ledger writes that did not reach the journal after retries.");
+}

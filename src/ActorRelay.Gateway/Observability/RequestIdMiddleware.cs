@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace ActorRelay.Gateway.Observability;
+
+/// <summary>
+/// Gives every request an id: the caller's <c>x-request-id</c> when it is sane, else a new one. The id is echoed
+/// on the response, tagged on the trace activity, and put in a logging scope so every log line of the request
+/// carries it.
+/// </summary>
+internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+{
+    public const string HeaderName = "x-request-id";
+    private const int MaxLength = 128;
+    private static readonly object ItemKey = new();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var requestId = Accept(context.Request.Headers[HeaderName].ToString()) ?? NewId();
+        context.Items[ItemKey] = requestId;
+        context.Response.Headers[HeaderName] = requestId;
+        Activity.Current?.SetTag("actorrelay.request_id", requestId);
+        using (logger.BeginScope(new RequestIdScope(requestId)))
+        {
+            await next(context);
+        }
+    }
+
+    public static string RequestId(HttpContext context) =>
+        context.Items.TryGetValue(ItemKey, out var id) && id is string requestId ? requestId : context.TraceIdentifier;
+
+    private static string? Accept(string candidate) =>
+        candidate.Length is > 0 and <= MaxLength && candidate.All(c => c is > ' ' and < '\u007f') ? candidate : null;
+
+    private static string NewId() => "req_" + Guid.CreateVersion7().ToString("N");
+
+    /// <summary>A scope that structured loggers render as a <c>RequestId</c> property.</summary>
+    private sealed class RequestIdScope(string requestId) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object> this[int index] =>
+            index == 0 ? new KeyValuePair<string, object>("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"RequestId:{requestId}";
+    }
+}

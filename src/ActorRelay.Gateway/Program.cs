@@ -1,0 +1,3 @@
+using ActorRelay.Gateway;
+
+await GatewayApp.Build(args).RunAsync();

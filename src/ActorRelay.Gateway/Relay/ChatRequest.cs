@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ActorRelay.Gateway.Relay;
+
+/// <summary>A validated OpenAI chat-completions request. Unknown fields are kept and relayed untouched.</summary>
+internal sealed class ChatRequest
+{
+    private readonly JsonObject _body;
+
+    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, long bodyBytes)
+    {
+        _body = body;
+        Model = model;
+        Stream = stream;
+        ClientWantsUsage = clientWantsUsage;
+        BodyBytes = bodyBytes;
+    }
+
+    public string Model { get; }
+
+    public bool Stream { get; }
+
+    /// <summary>Whether the client itself asked for the final usage chunk (<c>stream_options.include_usage</c>).</summary>
+    public bool ClientWantsUsage { get; }
+
+    public long BodyBytes { get; }
+
+    /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
+    {
+        request = null;
+        param = null;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException exception)
+        {
+            error = $"We could not parse the JSON body of your request: {exception.Message}";
+            return false;
+        }
+
+        if (root is not JsonObject body)
+        {
+            error = "The request body must be a JSON object.";
+            return false;
+        }
+
+        if (body["model"] is not JsonValue modelValue || !modelValue.TryGetValue<string>(out var model) || string.IsNullOrWhiteSpace(model))
+        {
+            (error, param) = ("You must provide a model parameter.", "model");
+            return false;
+        }
+
+        if (body["messages"] is not JsonArray { Count: > 0 } messages)
+        {
+            (error, param) = ("'messages' must be a non-empty array.", "messages");
+            return false;
+        }
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (messages[i] is not JsonObject message || message["role"] is not JsonValue role || !role.TryGetValue<string>(out _))
+            {
+                (error, param) = ($"'messages[{i}]' must be an object with a string 'role'.", $"messages[{i}].role");
+                return false;
+            }
+        }
+
+        var stream = false;
+        if (body["stream"] is { } streamNode && !(streamNode is JsonValue streamValue && streamValue.TryGetValue(out stream)))
+        {
+            (error, param) = ("'stream' must be a boolean.", "stream");
+            return false;
+        }
+
+        var clientWantsUsage = body["stream_options"] is JsonObject options
+            && options["include_usage"] is JsonValue includeUsage
+            && includeUsage.TryGetValue<bool>(out var wants) && wants;
+
+        request = new ChatRequest(body, model, stream, clientWantsUsage, utf8.Length);
+        error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// The body sent to the vendor: the vendor's model name, and for streams <c>stream_options.include_usage</c>
+    /// forced on so that the ledger always gets the vendor's own token counts.
+    /// </summary>
+    public byte[] ToUpstreamBody(string vendorModel)
+    {
+        _body["model"] = vendorModel;
+        if (Stream)
+        {
+            if (_body["stream_options"] is not JsonObject options)
+            {
+                options = [];
+                _body["stream_options"] = options;
+            }
+
+            options["include_usage"] = true;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(BodyBytes + 64, int.MaxValue));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            _body.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
