@@ -1,0 +1,58 @@
+using ActorRelay.Core.Ledger;
+
+namespace ActorRelay.Core.Tests.Ledger;
+
+public sealed class LedgerStateTests
+{
+    internal static LedgerEvents.CostRecorded Cost(string requestId, string model = "m", decimal cost = 0.5m, long input = 10, long output = 20) => new(
+        requestId, "tenant", model, "channel", "vendor-model", input, output, 0, false, cost, "v1",
+        CallStatus.Succeeded, 200, false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1));
+
+    [Fact]
+    public void Apply_SumsTotalsAndPerModel()
+    {
+        var state = new LedgerState();
+
+        state.Apply(Cost("a", "m1", 1.25m));
+        state.Apply(Cost("b", "m2", 0.75m));
+        state.Apply(Cost("c", "m1", 0.10m));
+
+        Assert.Equal(new UsageTotals(3, 30, 60, 0, 2.10m), state.Totals);
+        Assert.Equal(new UsageTotals(2, 20, 40, 0, 1.35m), state.ByModel["m1"]);
+    }
+
+    [Fact]
+    public void Decide_RequestIdAlreadyBilled_ReturnsNothingToPersist()
+    {
+        var state = new LedgerState();
+        state.Apply(Cost("a"));
+
+        Assert.Null(state.Decide(Cost("a", cost: 9m)));
+        Assert.NotNull(state.Decide(Cost("b")));
+    }
+
+    [Fact]
+    public void Apply_SameEventTwice_CountsOnce()
+    {
+        var state = new LedgerState();
+
+        state.Apply(Cost("a"));
+        state.Apply(Cost("a"));
+
+        Assert.Equal(1, state.Totals.Requests);
+    }
+
+    [Fact]
+    public void Restore_FromSnapshotParts_KeepsTotalsAndDeduplication()
+    {
+        var original = new LedgerState();
+        original.Apply(Cost("a", "m1", 1m));
+        original.Apply(Cost("b", "m2", 2m));
+
+        var restored = LedgerState.Restore(original.Totals, original.ByModel, original.RecentRequestIds.ToList());
+
+        Assert.Equal(original.Totals, restored.Totals);
+        Assert.Equal(original.ByModel["m2"], restored.ByModel["m2"]);
+        Assert.Null(restored.Decide(Cost("a")));
+    }
+}

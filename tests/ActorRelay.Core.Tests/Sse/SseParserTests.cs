@@ -1,0 +1,102 @@
+using System.Text;
+using ActorRelay.Core.Sse;
+
+namespace ActorRelay.Core.Tests.Sse;
+
+public sealed class SseParserTests
+{
+    private static List<SseEvent> ParseInChunks(string wire, int chunkSize)
+    {
+        var parser = new SseParser();
+        var events = new List<SseEvent>();
+        var bytes = Encoding.UTF8.GetBytes(wire);
+        for (var offset = 0; offset < bytes.Length; offset += chunkSize)
+        {
+            parser.Parse(bytes.AsSpan(offset, Math.Min(chunkSize, bytes.Length - offset)), events);
+        }
+
+        return events;
+    }
+
+    private static string Data(SseEvent sse) => Encoding.UTF8.GetString(sse.Data.Span);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public void Parse_OpenAiStreamSplitAnywhere_YieldsSameEvents(int chunkSize)
+    {
+        const string wire = "data: {\"a\":1}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n";
+
+        var events = ParseInChunks(wire, chunkSize);
+
+        Assert.Equal(["{\"a\":1}", "{\"b\":2}", "[DONE]"], events.Select(Data));
+        Assert.True(events[2].IsDone);
+        Assert.False(events[0].IsDone);
+    }
+
+    [Theory]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    [InlineData("\n")]
+    public void Parse_AnyLineEnding_YieldsEvent(string newline)
+    {
+        var wire = $"event: message_start{newline}data: x{newline}{newline}";
+
+        var events = ParseInChunks(wire, 1);
+
+        var single = Assert.Single(events);
+        Assert.Equal("message_start", single.EventType);
+        Assert.Equal("x", Data(single));
+    }
+
+    [Fact]
+    public void Parse_MultiLineDataCommentsAndBom_JoinsDataWithNewlines()
+    {
+        const string wire = "\uFEFF: keep-alive\ndata: line1\ndata:line2\nid: 7\nretry: 10\n\n";
+
+        var events = ParseInChunks(wire, 3);
+
+        Assert.Equal("line1\nline2", Data(Assert.Single(events)));
+    }
+
+    [Fact]
+    public void Parse_EventWithoutTerminatingBlankLine_IsNotYielded()
+    {
+        var events = ParseInChunks("data: partial\n", 4);
+
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public void Parse_EventLargerThanLimit_Throws()
+    {
+        var parser = new SseParser { MaxEventBytes = 16 };
+
+        Assert.Throws<InvalidDataException>(() => parser.Parse(Encoding.UTF8.GetBytes("data: " + new string('x', 40) + "\n\n"), []));
+    }
+
+    [Fact]
+    public void ToWireBytes_RoundTripsThroughParser()
+    {
+        var original = new SseEvent("content_block_delta", Encoding.UTF8.GetBytes("first\nsecond"));
+
+        var wire = original.ToWireBytes();
+        var events = new List<SseEvent>();
+        new SseParser().Parse(wire, events);
+
+        Assert.Equal("event: content_block_delta\ndata: first\ndata: second\n\n", Encoding.UTF8.GetString(wire));
+        var parsed = Assert.Single(events);
+        Assert.Equal(original.EventType, parsed.EventType);
+        Assert.Equal("first\nsecond", Data(parsed));
+    }
+
+    [Fact]
+    public void ToWireBytes_DataOnly_MatchesOpenAiFraming()
+    {
+        var wire = new SseEvent(null, "{\"x\":1}"u8.ToArray()).ToWireBytes();
+
+        Assert.Equal("data: {\"x\":1}\n\n", Encoding.UTF8.GetString(wire));
+    }
+}
