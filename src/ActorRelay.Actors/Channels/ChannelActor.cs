@@ -53,6 +53,11 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
 
         if (!_leases.ContainsKey(admit.RequestId) && _leases.Count >= limit.Value)
         {
+            SweepLeases();
+        }
+
+        if (!_leases.ContainsKey(admit.RequestId) && _leases.Count >= limit.Value)
+        {
             _rejected++;
             Sender.Tell(new ChannelCommands.Rejected(
                 admit.RequestId,

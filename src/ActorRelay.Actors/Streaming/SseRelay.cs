@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using ActorRelay.Core.Sse;
 using Akka;
 using Akka.Streams;
@@ -39,6 +40,10 @@ public static class SseRelay
                     await body.DisposeAsync().ConfigureAwait(false);
                     return Done.Instance;
                 })
+            // Replaces the source's default attributes, whose blocking-IO dispatcher would put an async boundary
+            // (and a 16-chunk prefetch) behind it: reads here are truly asynchronous, so the whole graph runs
+            // fused in one island and reads exactly when downstream asks.
+            .WithAttributes(Attributes.CreateName("upstream-sse").And(Attributes.CreateInputBuffer(1, 1)))
             .StatefulSelectMany<byte[], SseEvent, NotUsed>(() =>
             {
                 var parser = new SseParser();
@@ -51,12 +56,20 @@ public static class SseRelay
                 };
             })
             .ViaMaterialized(KillSwitches.Single<SseEvent>(), Keep.Right)
-            .ToMaterialized(Sink.ForEachAsync<SseEvent>(1, handleEvent), Keep.Both)
-            .WithAttributes(Attributes.CreateInputBuffer(1, 1))
+            .SelectAsync(1, async sse => { await handleEvent(sse).ConfigureAwait(false); return NotUsed.Instance; })
+            .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Both)
             .Run(materializer);
 
         await using var abort = cancellationToken.Register(
             () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
-        await completion.ConfigureAwait(false);
+        try
+        {
+            await completion.ConfigureAwait(false);
+        }
+        catch (AggregateException wrapped) when (wrapped.Flatten().InnerExceptions is [var single])
+        {
+            // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
+            ExceptionDispatchInfo.Throw(single);
+        }
     }
 }

@@ -1,0 +1,107 @@
+using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.Serialization;
+using ActorRelay.Core;
+using ActorRelay.Core.Ledger;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Hosting.TestKit;
+using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
+
+namespace ActorRelay.Actors.Tests.Ledger;
+
+/// <summary>The tenant ledger against the real SQLite journal, with ActorRelay's own serializer.</summary>
+public sealed class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit(output: output)
+{
+    private readonly string _database = Path.Combine(Path.GetTempPath(), $"actorrelay-ledger-{Guid.NewGuid():N}.db");
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder
+            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
+            .WithSqlPersistence(connectionString: $"Data Source={_database}", providerName: ProviderName.SQLiteMS, autoInitialize: true);
+
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_database);
+    }
+
+    internal static LedgerEvents.CostRecorded Cost(string requestId, decimal cost = 0.001m, string model = "m") => new(
+        requestId, "t1", model, "channel", "vendor-model", 100, 50, 0, false, cost, "v1",
+        CallStatus.Succeeded, 200, true, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+    private IActorRef Ledger() => Sys.ActorOf(Props.Create(() => new TenantLedgerActor("t1")));
+
+    private async Task StopAsync(IActorRef actor)
+    {
+        Watch(actor);
+        actor.Tell(PoisonPill.Instance);
+        await ExpectTerminatedAsync(actor);
+    }
+
+    [Fact]
+    public async Task RecordCost_AcknowledgesAfterPersistAndSumsTotals()
+    {
+        var ledger = Ledger();
+
+        var first = await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.25m)), TimeSpan.FromSeconds(10));
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("b", 0.50m, "m2")), TimeSpan.FromSeconds(10));
+        var report = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
+
+        Assert.False(first.Duplicate);
+        Assert.Equal(new UsageTotals(2, 200, 100, 0, 0.75m), report.Totals);
+        Assert.Equal(0.50m, report.ByModel["m2"].Cost);
+    }
+
+    [Fact]
+    public async Task RecordCost_SameRequestIdTwice_BillsOnce()
+    {
+        var ledger = Ledger();
+
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("same", 1m)), TimeSpan.FromSeconds(10));
+        var retry = await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("same", 1m)), TimeSpan.FromSeconds(10));
+        var report = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
+
+        Assert.True(retry.Duplicate);
+        Assert.Equal(1, report.Totals.Requests);
+        Assert.Equal(1m, report.Totals.Cost);
+    }
+
+    [Fact]
+    public async Task Restart_RecoversTotalsAndDeduplicationFromJournal()
+    {
+        var ledger = Ledger();
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("b", 0.2m)), TimeSpan.FromSeconds(10));
+        await StopAsync(ledger);
+
+        var revived = Ledger();
+        var duplicate = await revived.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
+        var report = await revived.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
+
+        Assert.True(duplicate.Duplicate);
+        Assert.Equal(2, report.Totals.Requests);
+        Assert.Equal(0.3m, report.Totals.Cost);
+    }
+
+    [Fact]
+    public async Task Restart_AfterSnapshot_RecoversExactTotals()
+    {
+        const int calls = 1_005;
+        var ledger = Ledger();
+        for (var i = 0; i < calls; i++)
+        {
+            ledger.Tell(new LedgerCommands.RecordCost("t1", Cost($"r{i}", 0.000123m)), ActorRefs.NoSender);
+        }
+
+        var before = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"), TimeSpan.FromSeconds(60));
+        await StopAsync(ledger);
+
+        var after = await Ledger().Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"), TimeSpan.FromSeconds(30));
+
+        Assert.Equal(calls, before.Totals.Requests);
+        Assert.Equal(before.Totals, after.Totals);
+        Assert.Equal(calls * 0.000123m, after.Totals.Cost);
+    }
+}

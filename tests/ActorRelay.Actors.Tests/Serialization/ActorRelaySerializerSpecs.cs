@@ -1,0 +1,83 @@
+using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.Serialization;
+using ActorRelay.Actors.Tests.Ledger;
+using ActorRelay.Core;
+using ActorRelay.Core.Ledger;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Hosting.TestKit;
+using Akka.Serialization;
+
+namespace ActorRelay.Actors.Tests.Serialization;
+
+public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKit(output: output)
+{
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system));
+
+    public static TheoryData<IActorRelayMessage> Messages() =>
+    [
+        TenantLedgerActorSpecs.Cost("r1", 0.0000123m),
+        new LedgerSnapshot(new UsageTotals(2, 3, 4, 1, 0.5m), new Dictionary<string, UsageTotals> { ["m"] = new(2, 3, 4, 1, 0.5m) }, ["r1", "r2"]),
+        new LedgerCommands.RecordCost("t1", TenantLedgerActorSpecs.Cost("r2")),
+        new LedgerCommands.CostAck("r1", true),
+        new LedgerQueries.GetUsage("t1"),
+        new LedgerQueries.UsageReport("t1", new UsageTotals(1, 1, 1, 0, 1m), new Dictionary<string, UsageTotals> { ["m"] = new(1, 1, 1, 0, 1m) }),
+        new ChannelCommands.Admit("c", "r", 30),
+        new ChannelCommands.Admitted("r"),
+        new ChannelCommands.Rejected("r", RejectionReason.ConcurrencyLimit, "full"),
+        new ChannelCommands.Release("c", "r", new CallOutcome(true, 200, 12.5, 3, 4)),
+        new ChannelQueries.GetChannelStats("c"),
+        new ChannelQueries.ChannelStats("c", 1, 2, 3, 4, 5, 6, 7.5),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void EveryContract_RoundTripsThroughTheBoundSerializer(IActorRelayMessage message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+
+        var bytes = serializer.ToBinary(message);
+        var manifest = Serialization.ManifestFor(serializer, message);
+        var restored = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
+
+        Assert.IsType<ActorRelaySerializer>(serializer);
+        Assert.DoesNotContain(".", manifest.Replace(".v", "", StringComparison.Ordinal));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(message, message.GetType()), System.Text.Json.JsonSerializer.Serialize(restored, restored.GetType()));
+    }
+
+    [Fact]
+    public void ContractTypes_CoverEveryMessageTypeInTheAssemblies()
+    {
+        var messageTypes = typeof(ActorRelaySerializer).Assembly.GetTypes()
+            .Concat(typeof(IActorRelayMessage).Assembly.GetTypes())
+            .Where(type => typeof(IActorRelayMessage).IsAssignableFrom(type) && type is { IsInterface: false, IsAbstract: false })
+            .ToHashSet();
+
+        Assert.Equal(messageTypes.OrderBy(type => type.FullName), ActorRelaySerializer.ContractTypes.OrderBy(type => type.FullName));
+    }
+
+    [Fact]
+    public void CostRecordedV1_StoredBytes_StillDeserialize()
+    {
+        const string storedV1 = """
+            {"requestId":"req-1","tenantId":"t","model":"alias","channelId":"c","vendorModel":"vm","inputTokens":10,"outputTokens":20,
+             "cachedTokens":0,"usageEstimated":false,"cost":0.0000123,"priceVersion":"p1","status":"Succeeded","httpStatus":200,
+             "streamed":true,"startedAt":"2026-11-25T10:00:00+00:00","finishedAt":"2026-11-25T10:00:01+00:00"}
+            """;
+        var serializer = Sys.Serialization.FindSerializerForType(typeof(LedgerEvents.CostRecorded));
+
+        var restored = Assert.IsType<LedgerEvents.CostRecorded>(
+            Sys.Serialization.Deserialize(System.Text.Encoding.UTF8.GetBytes(storedV1), serializer.Identifier, "CostRecorded.v1"));
+
+        Assert.Equal(0.0000123m, restored.Cost);
+        Assert.Equal(CallStatus.Succeeded, restored.Status);
+    }
+
+    private static class Serialization
+    {
+        public static string ManifestFor(Serializer serializer, object message) =>
+            serializer is SerializerWithStringManifest withManifest ? withManifest.Manifest(message) : "";
+    }
+}

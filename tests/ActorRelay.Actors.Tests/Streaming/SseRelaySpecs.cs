@@ -1,0 +1,215 @@
+using System.Text;
+using ActorRelay.Actors.Streaming;
+using ActorRelay.Core.Sse;
+using Akka.Hosting;
+using Akka.Hosting.TestKit;
+using Akka.Streams;
+
+namespace ActorRelay.Actors.Tests.Streaming;
+
+public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: output)
+{
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider)
+    {
+    }
+
+    private IMaterializer Materializer => Sys.Materializer();
+
+    [Fact]
+    public async Task RunAsync_FiniteStream_DeliversEveryEventInOrderAndDisposesUpstream()
+    {
+        var upstream = new EndlessSseStream(limitEvents: 50);
+        var received = new List<string>();
+
+        await SseRelay.RunAsync(upstream, sse =>
+        {
+            received.Add(Encoding.UTF8.GetString(sse.Data.Span));
+            return Task.CompletedTask;
+        }, Materializer, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"n\":{i}}}").Append("[DONE]"), received);
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
+    public async Task RunAsync_SlowConsumer_SlowsUpstreamReadsInsteadOfBuffering()
+    {
+        var upstream = new EndlessSseStream(limitEvents: null);
+        using var stop = new CancellationTokenSource();
+        var handled = 0;
+
+        var relay = SseRelay.RunAsync(upstream, async _ =>
+        {
+            if (Interlocked.Increment(ref handled) == 20)
+            {
+                await stop.CancelAsync();
+            }
+
+            await Task.Delay(10, stop.Token);
+        }, Materializer, stop.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay);
+
+        // 20 events of ~20 bytes were consumed; an endless, instant upstream must not have been drained
+        // beyond a handful of read buffers.
+        Assert.Equal(20, handled);
+        Assert.InRange(upstream.BytesRead, 1, 4 * SseRelay.ReadBufferBytes);
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
+    public async Task RunAsync_ClientLeavesDuringPendingRead_CancelsTheReadAndDisposesUpstream()
+    {
+        var upstream = new StalledStream();
+        using var clientGone = new CancellationTokenSource();
+
+        var relay = SseRelay.RunAsync(upstream, _ => Task.CompletedTask, Materializer, clientGone.Token);
+        await upstream.ReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        await clientGone.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        await AwaitConditionAsync(() => Task.FromResult(upstream.ReadCancelled && upstream.Disposed), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task RunAsync_UpstreamFails_SurfacesTheFailure()
+    {
+        var upstream = new EndlessSseStream(limitEvents: null, failAfterEvents: 5);
+
+        await Assert.ThrowsAsync<IOException>(() => SseRelay.RunAsync(upstream, _ => Task.CompletedTask, Materializer, TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>An instant upstream producing <c>data: {"n":i}</c> events, optionally ending with [DONE] or failing.</summary>
+    private sealed class EndlessSseStream(int? limitEvents, int? failAfterEvents = null) : Stream
+    {
+        private byte[] _pending = [];
+        private int _pendingOffset;
+        private int _next;
+        private bool _doneWritten;
+
+        public long BytesRead { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var written = 0;
+            while (written < buffer.Length)
+            {
+                if (_pendingOffset == _pending.Length)
+                {
+                    if (failAfterEvents is { } fail && _next >= fail)
+                    {
+                        throw new IOException("upstream dropped");
+                    }
+
+                    if (limitEvents is { } limit && _next >= limit)
+                    {
+                        if (_doneWritten)
+                        {
+                            break;
+                        }
+
+                        _doneWritten = true;
+                        _pending = "data: [DONE]\n\n"u8.ToArray();
+                    }
+                    else
+                    {
+                        _pending = Encoding.UTF8.GetBytes($"data: {{\"n\":{_next++}}}\n\n");
+                    }
+
+                    _pendingOffset = 0;
+                }
+
+                var count = Math.Min(buffer.Length - written, _pending.Length - _pendingOffset);
+                _pending.AsSpan(_pendingOffset, count).CopyTo(buffer.Span[written..]);
+                _pendingOffset += count;
+                written += count;
+            }
+
+            BytesRead += written;
+            return ValueTask.FromResult(written);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>An upstream whose first read never completes unless cancelled.</summary>
+    private sealed class StalledStream : Stream
+    {
+        public TaskCompletionSource ReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool ReadCancelled { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ReadStarted.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                ReadCancelled = true;
+                throw;
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+}
