@@ -1,0 +1,141 @@
+using ActorRelay.Gateway.Simulated;
+using ActorRelay.SimulatedVendor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRelay.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway on Kestrel at 127.0.0.1 (random port), a one-node Akka cluster, a SQLite journal file and
+/// the in-process simulated vendor. Channels with injected faults are configured by the headers they send.
+/// </summary>
+public sealed class RunningGateway : IAsyncDisposable
+{
+    public const string VendorKey = "sim-secret";
+
+    private readonly WebApplication _app;
+
+    private RunningGateway(WebApplication app, string databasePath, Uri baseAddress)
+    {
+        _app = app;
+        DatabasePath = databasePath;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public string DatabasePath { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public SimulatedVendorMonitor VendorMonitor =>
+        _app.Services.GetRequiredService<InProcessSimulatedVendor>().Monitor ?? throw new InvalidOperationException("The simulated vendor is not running.");
+
+    public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"actorrelay-gw-{Guid.NewGuid():N}.db");
+
+    public static async Task<RunningGateway> StartAsync(string? databasePath = null, ILoggerProvider? logs = null, IDictionary<string, string?>? overrides = null)
+    {
+        databasePath ??= NewDatabasePath();
+        var settings = BaseSettings(databasePath);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(settings);
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
+        });
+        await app.StartAsync();
+        var gateway = new RunningGateway(app, databasePath, new Uri(app.Urls.First()));
+        await gateway.WaitUntilReadyAsync();
+        return gateway;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync("/readyz");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The gateway did not become ready (cluster Up) within 30 s.");
+    }
+
+    private static Dictionary<string, string?> BaseSettings(string databasePath)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["ActorRelay:Akka:Remote:Port"] = "0",
+            ["ActorRelay:Akka:Journal:Provider"] = "Sqlite",
+            ["ActorRelay:Akka:Journal:ConnectionString"] = $"Data Source={databasePath}",
+            ["ActorRelay:Prices:Version"] = "test-prices",
+            ["ActorRelay:Prices:Models:sim-small:InputPerMillion"] = "1.5",
+            ["ActorRelay:Prices:Models:sim-small:OutputPerMillion"] = "6",
+            ["SimulatedVendor:FirstTokenDelayMs"] = "0",
+            ["SimulatedVendor:TokenDelayMs"] = "0",
+            ["SimulatedVendor:ResponseTokens"] = "16",
+            ["SimulatedVendor:ApiKey"] = VendorKey,
+        };
+
+        // Each alias m-<name> goes to the channel of the same name; the channel's headers inject its fault.
+        Channel(settings, "ok");
+        Channel(settings, "fail500", ("x-sim-fail", "500"));
+        Channel(settings, "fail503", ("x-sim-fail", "503"));
+        Channel(settings, "fail429", ("x-sim-fail", "429"));
+        Channel(settings, "drop", ("x-sim-drop-after", "3"), ("x-sim-tokens", "50"), ("x-sim-token-delay-ms", "30"));
+        Channel(settings, "slow", ("x-sim-first-token-delay-ms", "5000"));
+        settings["ActorRelay:Channels:slow:TimeoutSeconds"] = "0.5";
+        Channel(settings, "long", ("x-sim-tokens", "100000"), ("x-sim-token-delay-ms", "5"));
+        Channel(settings, "flood", ("x-sim-tokens", "100000"));
+        Channel(settings, "wrongkey");
+        settings["ActorRelay:Channels:wrongkey:ApiKey"] = "not-the-key";
+        Channel(settings, "narrow", ("x-sim-first-token-delay-ms", "1500"));
+        settings["ActorRelay:Channels:narrow:MaxConcurrency"] = "1";
+
+        settings["ActorRelay:Channels:dead:Type"] = "OpenAICompatible";
+        settings["ActorRelay:Channels:dead:BaseUrl"] = "http://127.0.0.1:9/v1/";
+        settings["ActorRelay:Models:m-dead:Channel"] = "dead";
+        return settings;
+    }
+
+    private static void Channel(Dictionary<string, string?> settings, string name, params (string Header, string Value)[] headers)
+    {
+        settings[$"ActorRelay:Channels:{name}:Type"] = "Simulated";
+        settings[$"ActorRelay:Channels:{name}:ApiKey"] = VendorKey;
+        foreach (var (header, value) in headers)
+        {
+            settings[$"ActorRelay:Channels:{name}:Headers:{header}"] = value;
+        }
+
+        settings[$"ActorRelay:Models:m-{name}:Channel"] = name;
+        settings[$"ActorRelay:Models:m-{name}:VendorModel"] = "sim-small";
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using ActorRelay.Gateway.Tests.Infrastructure;
+
+namespace ActorRelay.Gateway.Tests.Ledger;
+
+/// <summary>The cost ledger through the HTTP surface, each test on its own gateway and SQLite journal.</summary>
+public sealed class UsageLedgerTests : IAsyncLifetime
+{
+    private readonly string _database = RunningGateway.NewDatabasePath();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_database);
+        return ValueTask.CompletedTask;
+    }
+
+    private static Task<JsonNode> UsageWithRequestsAsync(HttpClient client, long requests) =>
+        Eventually.ReturnsAsync(() => Chat.UsageAsync(client), usage => (long)usage["totals"]!["requests"]! == requests, $"usage shows {requests} requests");
+
+    [Fact]
+    public async Task Usage_AfterCalls_SumsVendorTokensAndPricesThem()
+    {
+        await using var gateway = await RunningGateway.StartAsync(_database);
+        long input = 0, output = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await gateway.Client.SendAsync(Chat.Request("m-ok", $"call number {i}"));
+            var usage = (await Chat.JsonAsync(response))["usage"]!;
+            input += (long)usage["prompt_tokens"]!;
+            output += (long)usage["completion_tokens"]!;
+        }
+
+        var totals = (await UsageWithRequestsAsync(gateway.Client, 3))["totals"]!;
+
+        Assert.Equal(input, (long)totals["input_tokens"]!);
+        Assert.Equal(output, (long)totals["output_tokens"]!);
+        Assert.Equal(((input * 1.5m) + (output * 6m)) / 1_000_000m, (decimal)totals["cost"]!);
+    }
+
+    [Fact]
+    public async Task Usage_AfterRestart_KeepsTheSameTotals()
+    {
+        JsonNode before;
+        await using (var first = await RunningGateway.StartAsync(_database))
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await first.Client.SendAsync(Chat.Request("m-ok", $"before restart {i}", stream: i % 2 == 0));
+                await response.Content.ReadAsStringAsync();
+            }
+
+            before = await UsageWithRequestsAsync(first.Client, 4);
+        }
+
+        await using var second = await RunningGateway.StartAsync(_database);
+        var after = await Chat.UsageAsync(second.Client);
+
+        Assert.Equal(before.ToJsonString(), after.ToJsonString());
+    }
+
+    [Fact]
+    public async Task SameRequestIdRetried_IsBilledOnce()
+    {
+        await using var gateway = await RunningGateway.StartAsync(_database);
+        var requestId = $"retry-{Guid.NewGuid():N}";
+
+        using (var first = await gateway.Client.SendAsync(Chat.Request("m-ok", "once", requestId: requestId)))
+        {
+            await first.Content.ReadAsStringAsync();
+        }
+
+        await UsageWithRequestsAsync(gateway.Client, 1);
+        using (var retry = await gateway.Client.SendAsync(Chat.Request("m-ok", "once", requestId: requestId)))
+        {
+            await retry.Content.ReadAsStringAsync();
+        }
+
+        using (var other = await gateway.Client.SendAsync(Chat.Request("m-ok", "another")))
+        {
+            await other.Content.ReadAsStringAsync();
+        }
+
+        var usage = await UsageWithRequestsAsync(gateway.Client, 2);
+        Assert.Equal(2, (long)usage["models"]!["m-ok"]!["requests"]!);
+    }
+
+    [Fact]
+    public async Task AbandonedStream_IsBilledExactlyOnceForWhatWasDelivered()
+    {
+        await using var gateway = await RunningGateway.StartAsync(_database);
+        var marker = $"abandon-{Guid.NewGuid():N}";
+        var response = await gateway.Client.SendAsync(Chat.Request("m-long", marker, stream: true), HttpCompletionOption.ResponseHeadersRead);
+        await (await response.Content.ReadAsStreamAsync()).ReadExactlyAsync(new byte[2048]);
+        response.Dispose();
+        await Eventually.TrueAsync(() => gateway.VendorMonitor.WasAborted(marker), "the vendor saw the abort");
+
+        var usage = await UsageWithRequestsAsync(gateway.Client, 1);
+        await Task.Delay(500);
+        var settled = await Chat.UsageAsync(gateway.Client);
+
+        Assert.Equal(1, (long)settled["totals"]!["requests"]!);
+        Assert.True((long)usage["totals"]!["output_tokens"]! > 0);
+        Assert.True((decimal)usage["totals"]!["cost"]! > 0);
+    }
+}

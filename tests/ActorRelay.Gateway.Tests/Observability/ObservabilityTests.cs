@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using ActorRelay.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRelay.Gateway.Tests.Observability;
+
+public sealed class ObservabilityTests(SharedGateway shared)
+{
+    private HttpClient Client => shared.Gateway.Client;
+
+    [Fact]
+    public async Task Metrics_AfterACall_ExposeRequestLatencyTokenAndStreamSeries()
+    {
+        using (var call = await Client.SendAsync(Chat.Request("m-ok", "measure me", stream: true)))
+        {
+            await call.Content.ReadAsStringAsync();
+        }
+
+        var metrics = await Client.GetStringAsync("/metrics");
+
+        Assert.Contains("actorrelay_requests_total{model=\"m-ok\",channel=\"ok\",status=\"200\"}", metrics);
+        Assert.Contains("actorrelay_request_duration_seconds_bucket{model=\"m-ok\",channel=\"ok\"", metrics);
+        Assert.Contains("actorrelay_time_to_first_token_seconds_count{model=\"m-ok\",channel=\"ok\"}", metrics);
+        Assert.Contains("actorrelay_tokens_total{model=\"m-ok\",channel=\"ok\",direction=\"output\"}", metrics);
+        Assert.Contains("actorrelay_streams_in_flight", metrics);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesThePublicEndpoints()
+    {
+        var document = JsonNode.Parse(await Client.GetStringAsync("/openapi/v1.json"))!;
+        var paths = document["paths"]!.AsObject();
+
+        Assert.Contains("/v1/chat/completions", paths.Select(path => path.Key));
+        Assert.Contains("/v1/models", paths.Select(path => path.Key));
+        Assert.Contains("/v1/usage", paths.Select(path => path.Key));
+        Assert.NotNull(paths["/v1/chat/completions"]!["post"]);
+    }
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task HealthEndpoints_OnAnUpNode_AreHealthy(string path)
+    {
+        using var response = await Client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Models_ListsTheConfiguredAliases()
+    {
+        var models = JsonNode.Parse(await Client.GetStringAsync("/v1/models"))!;
+
+        Assert.Equal("list", (string?)models["object"]);
+        Assert.Contains(models["data"]!.AsArray(), model => (string?)model!["id"] == "m-ok" && (string?)model["object"] == "model");
+    }
+
+    [Fact]
+    public async Task RequestId_IsInEveryLogLineOfThatRequest()
+    {
+        var logs = new CapturingLoggerProvider();
+        var database = RunningGateway.NewDatabasePath();
+        await using (var gateway = await RunningGateway.StartAsync(database, logs))
+        {
+            using var success = await gateway.Client.SendAsync(Chat.Request("m-ok", "log me", requestId: "trace-me-1"));
+            using var failure = await gateway.Client.SendAsync(Chat.Request("m-dead", "log me too", requestId: "trace-me-2"));
+            Assert.Equal("trace-me-1", success.Headers.GetValues("x-request-id").Single());
+            await Eventually.TrueAsync(() => logs.Entries.Any(entry => entry.Message.Contains("Relayed m-dead", StringComparison.Ordinal)), "the failed call was logged");
+        }
+
+        var relayLines = logs.Entries.Where(entry => entry.Category.StartsWith("ActorRelay.Gateway.Relay", StringComparison.Ordinal)).ToList();
+        Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-1");
+        Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-2" && entry.Level == LogLevel.Warning);
+        Assert.All(relayLines, entry => Assert.NotNull(entry.RequestId));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(database);
+    }
+
+    private sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId);
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+        public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class CapturingLogger(string category, CapturingLoggerProvider provider) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => provider._scopes.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                string? requestId = null;
+                provider._scopes.ForEachScope(
+                    (scope, _) =>
+                    {
+                        if (scope is IEnumerable<KeyValuePair<string, object>> pairs
+                            && pairs.FirstOrDefault(pair => pair.Key == "RequestId").Value is string id
+                            && !id.Contains(':', StringComparison.Ordinal))
+                        {
+                            requestId = id;
+                        }
+                    },
+                    state);
+                provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId));
+            }
+        }
+    }
+}
