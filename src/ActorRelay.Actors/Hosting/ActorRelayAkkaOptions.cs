@@ -15,7 +15,8 @@ public sealed class ActorRelayAkkaOptions
 
     public RemoteOptions Remote { get; set; } = new() { HostName = "127.0.0.1", Port = 4053 };
 
-    public ClusterOptions Cluster { get; set; } = new() { Roles = ["gateway"] };
+    /// <summary>Roles default to <c>gateway</c> when none are configured (set after binding: the binder appends to arrays).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
 
     public JournalOptions Journal { get; set; } = new();
 }

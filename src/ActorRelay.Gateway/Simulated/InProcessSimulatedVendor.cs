@@ -29,7 +29,7 @@ internal sealed partial class InProcessSimulatedVendor(
             return;
         }
 
-        var vendorOptions = configuration.GetSection(SimulatedVendorOptions.SectionName).Get<SimulatedVendorOptions>() ?? new SimulatedVendorOptions();
+        var vendorOptions = SimulatedVendorOptions.FromConfiguration(configuration);
         _server = await SimulatedVendorServer.StartAsync(vendorOptions, options.SimulatedVendorUrl, cancellationToken);
         BaseUrl = new Uri(_server.BaseAddress, "v1/");
         LogStarted(BaseUrl);
