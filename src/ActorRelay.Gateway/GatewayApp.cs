@@ -1,5 +1,6 @@
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Hosting;
+using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Endpoints;
 using ActorRelay.Gateway.Errors;
@@ -37,6 +38,12 @@ public static class GatewayApp
 
         services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddOptions<AccessOptions>().Bind(builder.Configuration.GetSection(AccessOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AccessCache>();
+        services.AddSingleton<AccessDirectoryClient>();
+        services.AddSingleton<Authenticator>();
+        services.AddHostedService<AccessDirectorySync>();
         services.AddSingleton<ModelRouter>();
         services.AddSingleton<IChannelDirectory>(provider => provider.GetRequiredService<ModelRouter>());
         services.AddSingleton<PriceBook>();
@@ -88,6 +95,7 @@ public static class GatewayApp
         app.MapChatEndpoints();
         app.MapModelsEndpoints();
         app.MapUsageEndpoints();
+        app.MapAdminEndpoints();
         app.MapOperationsEndpoints();
     }
 

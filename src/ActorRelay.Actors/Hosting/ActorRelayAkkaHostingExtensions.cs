@@ -1,3 +1,4 @@
+using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Actors.Serialization;
@@ -46,6 +47,7 @@ public static class ActorRelayAkkaHostingExtensions
                 autoInitialize: true)
             .AddChannelActor(shardOptions)
             .AddTenantLedgerActor(shardOptions)
+            .AddAccessDirectoryActor(shardOptions)
             .WithActorSystemLivenessCheck(HealthStatus.Unhealthy, [LivenessTag])
             .WithAkkaClusterReadinessCheck(HealthStatus.Unhealthy, [ReadinessTag]);
 

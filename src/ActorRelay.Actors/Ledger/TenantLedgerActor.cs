@@ -33,13 +33,17 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         {
             if (offer.Snapshot is LedgerSnapshot snapshot)
             {
-                _state = LedgerState.Restore(snapshot.Totals, snapshot.ByModel, snapshot.RecentRequestIds);
+                _state = LedgerState.Restore(snapshot);
             }
         });
-        Recover<LedgerEvents.CostRecorded>(cost => _state.Apply(cost));
+        Recover<ILedgerEvent>(ledgerEvent => _state.Apply(ledgerEvent));
 
+        Command<LedgerCommands.Reserve>(HandleReserve);
+        Command<LedgerCommands.ReleaseReservation>(release => _state.Release(release.RequestId));
         Command<LedgerCommands.RecordCost>(HandleRecordCost);
+        Command<LedgerCommands.SetBudget>(HandleSetBudget);
         Command<LedgerQueries.GetUsage>(_ => Sender.Tell(new LedgerQueries.UsageReport(TenantId, _state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel))));
+        Command<LedgerQueries.GetBudgets>(_ => Sender.Tell(new LedgerQueries.BudgetsReport(TenantId, _state.Budgets(DateTimeOffset.UtcNow))));
         Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(failure => _log.Warning(failure.Cause, "Ledger {0}: snapshot failed", TenantId));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -50,11 +54,27 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    private void HandleReserve(LedgerCommands.Reserve reserve)
+    {
+        var decision = _state.TryReserve(reserve.RequestId, reserve.ProjectId, reserve.MaxCost, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(reserve.LeaseSeconds));
+        Sender.Tell(new LedgerCommands.ReserveReply(reserve.RequestId, decision.Outcome, decision.Budget));
+    }
+
+    private void HandleSetBudget(LedgerCommands.SetBudget command)
+    {
+        Persist(new LedgerEvents.BudgetSet(TenantId, command.ProjectId, command.Budget, DateTimeOffset.UtcNow), budgetSet =>
+        {
+            _state.Apply(budgetSet);
+            Sender.Tell(new LedgerQueries.BudgetsReport(TenantId, _state.Budgets(DateTimeOffset.UtcNow)));
+        });
+    }
+
     private void HandleRecordCost(LedgerCommands.RecordCost command)
     {
         var cost = _state.Decide(command.Cost);
         if (cost is null)
         {
+            _state.Release(command.Cost.RequestId);
             Sender.Tell(new LedgerCommands.CostAck(command.Cost.RequestId, Duplicate: true));
             return;
         }
@@ -65,7 +85,7 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
             Sender.Tell(new LedgerCommands.CostAck(cost.RequestId, Duplicate: false));
             if (LastSequenceNr % SnapshotEvery == 0)
             {
-                SaveSnapshot(new LedgerSnapshot(_state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel), _state.RecentRequestIds.ToList()));
+                SaveSnapshot(_state.ToSnapshot());
             }
         });
     }

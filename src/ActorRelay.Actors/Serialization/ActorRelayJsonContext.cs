@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Ledger;
+using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
 
 namespace ActorRelay.Actors.Serialization;
@@ -19,4 +21,28 @@ namespace ActorRelay.Actors.Serialization;
 [JsonSerializable(typeof(ChannelCommands.Release))]
 [JsonSerializable(typeof(ChannelQueries.GetChannelStats))]
 [JsonSerializable(typeof(ChannelQueries.ChannelStats))]
+[JsonSerializable(typeof(LedgerEvents.BudgetSet))]
+[JsonSerializable(typeof(LedgerCommands.Reserve))]
+[JsonSerializable(typeof(LedgerCommands.ReserveReply))]
+[JsonSerializable(typeof(LedgerCommands.ReleaseReservation))]
+[JsonSerializable(typeof(LedgerCommands.SetBudget))]
+[JsonSerializable(typeof(LedgerQueries.GetBudgets))]
+[JsonSerializable(typeof(LedgerQueries.BudgetsReport))]
+[JsonSerializable(typeof(AccessEvents.TenantCreated))]
+[JsonSerializable(typeof(AccessEvents.ProjectCreated))]
+[JsonSerializable(typeof(AccessEvents.KeyIssued))]
+[JsonSerializable(typeof(AccessEvents.KeyExpirySet))]
+[JsonSerializable(typeof(AccessEvents.KeyModelsSet))]
+[JsonSerializable(typeof(AccessEvents.KeyRevoked))]
+[JsonSerializable(typeof(AccessDirectoryView))]
+[JsonSerializable(typeof(AccessCommands.CreateTenant))]
+[JsonSerializable(typeof(AccessCommands.CreateProject))]
+[JsonSerializable(typeof(AccessCommands.IssueKey))]
+[JsonSerializable(typeof(AccessCommands.RotateKey))]
+[JsonSerializable(typeof(AccessCommands.RevokeKey))]
+[JsonSerializable(typeof(AccessCommands.SetKeyExpiry))]
+[JsonSerializable(typeof(AccessCommands.SetKeyModels))]
+[JsonSerializable(typeof(AccessCommands.AccessReply))]
+[JsonSerializable(typeof(AccessQueries.GetDirectory))]
+[JsonSerializable(typeof(AccessQueries.DirectoryUnchanged))]
 internal sealed partial class ActorRelayJsonContext : JsonSerializerContext;

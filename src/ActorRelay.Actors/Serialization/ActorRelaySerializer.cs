@@ -2,9 +2,11 @@ using System.Collections.Frozen;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Core;
+using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
 using Akka.Actor;
 using Akka.Serialization;
@@ -24,7 +26,31 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
     private static readonly (Type Type, string Manifest, JsonTypeInfo Info)[] Contracts =
     [
         (typeof(LedgerEvents.CostRecorded), "CostRecorded.v1", ActorRelayJsonContext.Default.CostRecorded),
+        (typeof(LedgerEvents.BudgetSet), "BudgetSet.v1", ActorRelayJsonContext.Default.BudgetSet),
         (typeof(LedgerSnapshot), "LedgerSnapshot.v1", ActorRelayJsonContext.Default.LedgerSnapshot),
+        (typeof(LedgerCommands.Reserve), "Reserve.v1", ActorRelayJsonContext.Default.Reserve),
+        (typeof(LedgerCommands.ReserveReply), "ReserveReply.v1", ActorRelayJsonContext.Default.ReserveReply),
+        (typeof(LedgerCommands.ReleaseReservation), "ReleaseReservation.v1", ActorRelayJsonContext.Default.ReleaseReservation),
+        (typeof(LedgerCommands.SetBudget), "SetBudget.v1", ActorRelayJsonContext.Default.SetBudget),
+        (typeof(LedgerQueries.GetBudgets), "GetBudgets.v1", ActorRelayJsonContext.Default.GetBudgets),
+        (typeof(LedgerQueries.BudgetsReport), "BudgetsReport.v1", ActorRelayJsonContext.Default.BudgetsReport),
+        (typeof(AccessEvents.TenantCreated), "TenantCreated.v1", ActorRelayJsonContext.Default.TenantCreated),
+        (typeof(AccessEvents.ProjectCreated), "ProjectCreated.v1", ActorRelayJsonContext.Default.ProjectCreated),
+        (typeof(AccessEvents.KeyIssued), "KeyIssued.v1", ActorRelayJsonContext.Default.KeyIssued),
+        (typeof(AccessEvents.KeyExpirySet), "KeyExpirySet.v1", ActorRelayJsonContext.Default.KeyExpirySet),
+        (typeof(AccessEvents.KeyModelsSet), "KeyModelsSet.v1", ActorRelayJsonContext.Default.KeyModelsSet),
+        (typeof(AccessEvents.KeyRevoked), "KeyRevoked.v1", ActorRelayJsonContext.Default.KeyRevoked),
+        (typeof(AccessDirectoryView), "AccessDirectoryView.v1", ActorRelayJsonContext.Default.AccessDirectoryView),
+        (typeof(AccessCommands.CreateTenant), "CreateTenant.v1", ActorRelayJsonContext.Default.CreateTenant),
+        (typeof(AccessCommands.CreateProject), "CreateProject.v1", ActorRelayJsonContext.Default.CreateProject),
+        (typeof(AccessCommands.IssueKey), "IssueKey.v1", ActorRelayJsonContext.Default.IssueKey),
+        (typeof(AccessCommands.RotateKey), "RotateKey.v1", ActorRelayJsonContext.Default.RotateKey),
+        (typeof(AccessCommands.RevokeKey), "RevokeKey.v1", ActorRelayJsonContext.Default.RevokeKey),
+        (typeof(AccessCommands.SetKeyExpiry), "SetKeyExpiry.v1", ActorRelayJsonContext.Default.SetKeyExpiry),
+        (typeof(AccessCommands.SetKeyModels), "SetKeyModels.v1", ActorRelayJsonContext.Default.SetKeyModels),
+        (typeof(AccessCommands.AccessReply), "AccessReply.v1", ActorRelayJsonContext.Default.AccessReply),
+        (typeof(AccessQueries.GetDirectory), "GetDirectory.v1", ActorRelayJsonContext.Default.GetDirectory),
+        (typeof(AccessQueries.DirectoryUnchanged), "DirectoryUnchanged.v1", ActorRelayJsonContext.Default.DirectoryUnchanged),
         (typeof(LedgerCommands.RecordCost), "RecordCost.v1", ActorRelayJsonContext.Default.RecordCost),
         (typeof(LedgerCommands.CostAck), "CostAck.v1", ActorRelayJsonContext.Default.CostAck),
         (typeof(LedgerQueries.GetUsage), "GetUsage.v1", ActorRelayJsonContext.Default.GetUsage),

@@ -2,7 +2,8 @@ namespace ActorRelay.Core.Ledger;
 
 /// <summary>
 /// The cost ledger's events. They are a public contract that outlives the code: fields are only ever added
-/// (with defaults), never renamed or removed, and each type carries a versioned serializer manifest.
+/// (with defaults, so that older stored events still read), never renamed or removed, and each type carries a
+/// versioned serializer manifest.
 /// </summary>
 public static class LedgerEvents
 {
@@ -23,7 +24,13 @@ public static class LedgerEvents
         int HttpStatus,
         bool Streamed,
         DateTimeOffset StartedAt,
-        DateTimeOffset FinishedAt) : ILedgerEvent;
+        DateTimeOffset FinishedAt,
+        string? ProjectId = null,
+        string? KeyId = null,
+        IReadOnlyDictionary<string, string>? Tags = null) : ILedgerEvent;
+
+    /// <summary>A budget was set (or removed, when <paramref name="Budget"/> is null) for the tenant or one project.</summary>
+    public sealed record BudgetSet(string TenantId, string? ProjectId, BudgetSpec? Budget, DateTimeOffset At) : ILedgerEvent;
 }
 
 /// <summary>Marker for events persisted by the tenant ledger.</summary>

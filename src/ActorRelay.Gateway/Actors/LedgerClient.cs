@@ -41,6 +41,33 @@ internal sealed partial class LedgerClient(IRequiredActor<TenantLedgerActor> led
         LogLost(cost.RequestId, cost.TenantId, cost.Cost);
     }
 
+    /// <summary>Reserves a call's maximum cost against the tenant's (and project's) budgets.</summary>
+    public async Task<LedgerCommands.ReserveReply> ReserveAsync(string tenantId, string requestId, string? projectId, decimal maxCost, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var region = await ledgers.GetAsync(cancellationToken);
+        return await region.Ask<LedgerCommands.ReserveReply>(
+            new LedgerCommands.Reserve(tenantId, requestId, projectId, maxCost, (int)Math.Ceiling(lease.TotalSeconds)), AskTimeout, cancellationToken);
+    }
+
+    /// <summary>Frees a reservation whose call never reached a vendor.</summary>
+    public async Task ReleaseAsync(string tenantId, string requestId)
+    {
+        var region = await ledgers.GetAsync();
+        region.Tell(new LedgerCommands.ReleaseReservation(tenantId, requestId));
+    }
+
+    public async Task<LedgerQueries.BudgetsReport> SetBudgetAsync(string tenantId, string? projectId, BudgetSpec? budget, CancellationToken cancellationToken)
+    {
+        var region = await ledgers.GetAsync(cancellationToken);
+        return await region.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget(tenantId, projectId, budget), AskTimeout, cancellationToken);
+    }
+
+    public async Task<LedgerQueries.BudgetsReport> BudgetsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var region = await ledgers.GetAsync(cancellationToken);
+        return await region.Ask<LedgerQueries.BudgetsReport>(new LedgerQueries.GetBudgets(tenantId), AskTimeout, cancellationToken);
+    }
+
     public async Task<LedgerQueries.UsageReport> UsageAsync(string tenantId, CancellationToken cancellationToken)
     {
         var region = await ledgers.GetAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Routing;
 
@@ -19,17 +20,19 @@ internal static class ModelsEndpoints
 {
     public static IEndpointRouteBuilder MapModelsEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/v1/models").WithTags("OpenAI");
-        group.MapGet("/", (ModelRouter router) =>
+        var group = endpoints.MapGroup("/v1/models").WithTags("OpenAI").AddEndpointFilter<CallerFilter>();
+        group.MapGet("/", (ModelRouter router, HttpContext context) =>
                 TypedResults.Json(
-                    new ModelList("list", router.Aliases.Select(alias => Card(alias.Key, alias.Value.Channel)).ToList()),
+                    new ModelList("list", router.Aliases
+                        .Where(alias => CallerFilter.Of(context).AllowsModel(alias.Key))
+                        .Select(alias => Card(alias.Key, alias.Value.Channel)).ToList()),
                     GatewayJsonContext.Default.ModelList))
             .WithName("ListModels")
             .WithSummary("Lists the model aliases this gateway serves.");
 
         group.MapGet("/{model}", async (string model, ModelRouter router, HttpContext context) =>
             {
-                if (router.TryResolve(model, out var route))
+                if (CallerFilter.Of(context).AllowsModel(model) && router.TryResolve(model, out var route))
                 {
                     return Results.Json(Card(route.Alias, route.ChannelId), GatewayJsonContext.Default.ModelCard);
                 }

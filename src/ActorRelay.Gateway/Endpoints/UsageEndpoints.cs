@@ -3,8 +3,7 @@ using ActorRelay.Actors.Ledger;
 using ActorRelay.Core.Ledger;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Errors;
-using ActorRelay.Gateway.Options;
-using Microsoft.Extensions.Options;
+using ActorRelay.Gateway.Access;
 
 namespace ActorRelay.Gateway.Endpoints;
 
@@ -28,14 +27,15 @@ internal static class UsageEndpoints
 {
     public static IEndpointRouteBuilder MapUsageEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/v1/usage", async (LedgerClient ledger, IOptionsMonitor<GatewayOptions> options, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/v1/usage", async (HttpContext context, LedgerClient ledger, CancellationToken cancellationToken) =>
             {
-                var report = await ledger.UsageAsync(options.CurrentValue.DefaultTenant, cancellationToken);
+                var report = await ledger.UsageAsync(CallerFilter.Of(context).TenantId, cancellationToken);
                 return TypedResults.Json(ToResponse(report), GatewayJsonContext.Default.UsageResponse);
             })
+            .AddEndpointFilter<CallerFilter>()
             .WithName("GetUsage")
             .WithTags("Usage")
-            .WithSummary("Usage and cost totals of the tenant, from its event-sourced ledger, by model alias.");
+            .WithSummary("Usage and cost totals of the caller's tenant, from its event-sourced ledger, by model alias.");
         return endpoints;
     }
 

@@ -16,6 +16,8 @@ internal static class OpenAiErrorTypes
 {
     public const string InvalidRequest = "invalid_request_error";
     public const string RateLimit = "rate_limit_exceeded";
+    public const string InsufficientQuota = "insufficient_quota";
+    public const string Permission = "permission_error";
     public const string Upstream = "upstream_error";
     public const string Timeout = "timeout_error";
     public const string Server = "server_error";

@@ -37,6 +37,11 @@ internal static class GatewayMetrics
         "actorrelay_streams_in_flight",
         "Streams currently being relayed.");
 
+    public static readonly Counter SoftBudgetExceeded = Prometheus.Metrics.CreateCounter(
+        "actorrelay_soft_budget_exceeded_total",
+        "Calls let through although they took a soft budget over its limit.",
+        new CounterConfiguration { LabelNames = ["tenant", "project"] });
+
     public static readonly Counter LedgerWriteFailures = Prometheus.Metrics.CreateCounter(
         "actorrelay_ledger_write_failures_total",
         "Ledger writes that did not reach the journal after retries.");

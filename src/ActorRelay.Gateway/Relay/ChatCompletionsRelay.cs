@@ -4,6 +4,7 @@ using ActorRelay.Actors.Streaming;
 using ActorRelay.Core.Ledger;
 using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Sse;
+using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Observability;
@@ -27,7 +28,8 @@ internal sealed partial class ChatCompletionsRelay(
     LedgerClient ledger,
     UpstreamClient upstream,
     IMaterializer materializer,
-    IOptionsMonitor<GatewayOptions> options,
+    Authenticator authenticator,
+    IOptionsMonitor<AccessOptions> access,
     ILogger<ChatCompletionsRelay> logger)
 {
     private const int ClientClosedRequest = 499;
@@ -41,10 +43,23 @@ internal sealed partial class ChatCompletionsRelay(
         var aborted = context.RequestAborted;
         var requestId = RequestIdMiddleware.RequestId(context);
 
+        if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
+        {
+            await ErrorResponses.WriteOpenAiAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            return;
+        }
+
         var raw = await ReadBodyAsync(context.Request, aborted);
         if (!ChatRequest.TryParse(raw, out var request, out var error, out var param))
         {
             await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
+            return;
+        }
+
+        if (!caller.AllowsModel(request.Model))
+        {
+            var notAllowed = Authenticator.ModelNotAllowed(request.Model);
+            await ErrorResponses.WriteOpenAiAsync(context, notAllowed.Status, notAllowed.Message, OpenAiErrorTypes.Permission, notAllowed.Code, "model");
             return;
         }
 
@@ -61,9 +76,16 @@ internal sealed partial class ChatCompletionsRelay(
         }
 
         var timeout = TimeSpan.FromSeconds(route.Channel.TimeoutSeconds);
-        var rejection = await gate.AdmitAsync(route.ChannelId, requestId, timeout + LeaseMargin, aborted);
+        var lease = timeout + LeaseMargin;
+        if (!await ReserveBudgetAsync(context, caller, request, route, requestId, lease))
+        {
+            return;
+        }
+
+        var rejection = await gate.AdmitAsync(route.ChannelId, requestId, lease, aborted);
         if (rejection is not null)
         {
+            await ledger.ReleaseAsync(caller.TenantId, requestId);
             context.Response.Headers.RetryAfter = "1";
             await ErrorResponses.WriteOpenAiAsync(
                 context,
@@ -91,8 +113,39 @@ internal sealed partial class ChatCompletionsRelay(
         }
         finally
         {
-            await SettleAsync(request, route, requestId, tally, startedAt, started);
+            await SettleAsync(caller, request, route, requestId, tally, startedAt, started);
         }
+    }
+
+    /// <summary>
+    /// Reserves the call's maximum cost (every body byte an input token at most, plus max_tokens of output) so that
+    /// concurrent calls can never together overspend a hard budget. False when refused (the answer is written).
+    /// </summary>
+    private async Task<bool> ReserveBudgetAsync(HttpContext context, Caller caller, ChatRequest request, ResolvedRoute route, string requestId, TimeSpan lease)
+    {
+        var maxOutput = request.MaxOutputTokens ?? access.CurrentValue.DefaultMaxOutputTokens;
+        var maxCost = prices.Current.Price(route.VendorModel, new TokenUsage(request.BodyBytes, maxOutput, 0, Estimated: true)).Cost;
+        var reply = await ledger.ReserveAsync(caller.TenantId, requestId, caller.ProjectId, maxCost, lease, context.RequestAborted);
+        if (reply.Outcome == ReserveOutcome.Granted)
+        {
+            return true;
+        }
+
+        var budget = reply.Budget!;
+        var scope = budget.ProjectId is null ? $"Tenant '{caller.TenantId}'" : $"Project '{budget.ProjectId}' of tenant '{caller.TenantId}'";
+        var standing = $"{budget.Budget.Period.ToString().ToLowerInvariant()} budget of {budget.Budget.Limit} (spent {budget.Spent}, reserved {budget.Reserved}, this call up to {maxCost})";
+        if (reply.Outcome == ReserveOutcome.GrantedOverSoftBudget)
+        {
+            GatewayMetrics.SoftBudgetExceeded.WithLabels(caller.TenantId, budget.ProjectId ?? "").Inc();
+            LogSoftBudgetExceeded(scope, standing);
+            return true;
+        }
+
+        GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, "429").Inc();
+        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests,
+            $"{scope} has exhausted its {standing}. The budget resets at {budget.PeriodEnd:O}.",
+            OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
+        return false;
     }
 
     private async Task RelayAsync(HttpContext context, ChatRequest request, ResolvedRoute route, string requestId, TimeSpan timeout, CallTally tally)
@@ -313,7 +366,7 @@ internal sealed partial class ChatCompletionsRelay(
         await ErrorResponses.WriteOpenAiAsync(context, httpStatus, message, type, code);
     }
 
-    private async Task SettleAsync(ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, DateTimeOffset startedAt, long started)
+    private async Task SettleAsync(Caller caller, ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, DateTimeOffset startedAt, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
         var usage = tally.Usage(request.BodyBytes);
@@ -340,7 +393,7 @@ internal sealed partial class ChatCompletionsRelay(
         LogRelayed(route.Alias, route.ChannelId, tally.Status, tally.HttpStatus, elapsed.TotalMilliseconds, usage.InputTokens, usage.OutputTokens, usage.Estimated);
         await ledger.RecordAsync(new LedgerEvents.CostRecorded(
             requestId,
-            options.CurrentValue.DefaultTenant,
+            caller.TenantId,
             route.Alias,
             route.ChannelId,
             route.VendorModel,
@@ -354,7 +407,10 @@ internal sealed partial class ChatCompletionsRelay(
             tally.HttpStatus,
             request.Stream,
             startedAt,
-            DateTimeOffset.UtcNow));
+            DateTimeOffset.UtcNow,
+            caller.ProjectId,
+            caller.KeyId,
+            caller.Tags));
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -372,6 +428,9 @@ internal sealed partial class ChatCompletionsRelay(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} interrupted a stream")]
     private partial void LogStreamInterrupted(Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Scope} went over its soft {Standing}")]
+    private partial void LogSoftBudgetExceeded(string scope, string standing);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {VendorModel} has no price in price table {PriceVersion}; billed at zero")]
     private partial void LogUnpriced(string vendorModel, string priceVersion);

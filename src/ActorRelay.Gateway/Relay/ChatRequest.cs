@@ -10,12 +10,13 @@ internal sealed class ChatRequest
 {
     private readonly JsonObject _body;
 
-    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, long bodyBytes)
+    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes)
     {
         _body = body;
         Model = model;
         Stream = stream;
         ClientWantsUsage = clientWantsUsage;
+        MaxOutputTokens = maxOutputTokens;
         BodyBytes = bodyBytes;
     }
 
@@ -25,6 +26,9 @@ internal sealed class ChatRequest
 
     /// <summary>Whether the client itself asked for the final usage chunk (<c>stream_options.include_usage</c>).</summary>
     public bool ClientWantsUsage { get; }
+
+    /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, when the client set one.</summary>
+    public int? MaxOutputTokens { get; }
 
     public long BodyBytes { get; }
 
@@ -82,7 +86,24 @@ internal sealed class ChatRequest
             && options["include_usage"] is JsonValue includeUsage
             && includeUsage.TryGetValue<bool>(out var wants) && wants;
 
-        request = new ChatRequest(body, model, stream, clientWantsUsage, utf8.Length);
+        int? maxOutputTokens = null;
+        foreach (var name in (ReadOnlySpan<string>)["max_tokens", "max_completion_tokens"])
+        {
+            if (body[name] is null)
+            {
+                continue;
+            }
+
+            if (body[name] is not JsonValue limit || !limit.TryGetValue<int>(out var value) || value < 1)
+            {
+                (error, param) = ($"'{name}' must be a positive integer.", name);
+                return false;
+            }
+
+            maxOutputTokens = value;
+        }
+
+        request = new ChatRequest(body, model, stream, clientWantsUsage, maxOutputTokens, utf8.Length);
         error = null;
         return true;
     }

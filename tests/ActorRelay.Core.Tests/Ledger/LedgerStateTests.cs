@@ -49,7 +49,7 @@ public sealed class LedgerStateTests
         original.Apply(Cost("a", "m1", 1m));
         original.Apply(Cost("b", "m2", 2m));
 
-        var restored = LedgerState.Restore(original.Totals, original.ByModel, original.RecentRequestIds.ToList());
+        var restored = LedgerState.Restore(original.ToSnapshot());
 
         Assert.Equal(original.Totals, restored.Totals);
         Assert.Equal(original.ByModel["m2"], restored.ByModel["m2"]);

@@ -15,6 +15,8 @@ namespace ActorRelay.Gateway.Tests.Infrastructure;
 public sealed class RunningGateway : IAsyncDisposable
 {
     public const string VendorKey = "sim-secret";
+    public const string DemoKey = "sk-ar-test-demo-key";
+    public const string AdminKey = "test-admin-key";
 
     private readonly WebApplication _app;
 
@@ -24,11 +26,18 @@ public sealed class RunningGateway : IAsyncDisposable
         DatabasePath = databasePath;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DemoKey);
+        Admin = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
     }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Calls as the demo tenant's key.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>Calls the admin API with the admin credential.</summary>
+    public HttpClient Admin { get; }
 
     public string DatabasePath { get; }
 
@@ -66,6 +75,7 @@ public sealed class RunningGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Admin.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -75,8 +85,9 @@ public sealed class RunningGateway : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            using var response = await Client.GetAsync("/readyz");
-            if (response.IsSuccessStatusCode)
+            using var ready = await Client.GetAsync("/readyz");
+            using var keyKnown = await Client.GetAsync("/v1/models");
+            if (ready.IsSuccessStatusCode && keyKnown.IsSuccessStatusCode)
             {
                 return;
             }
@@ -84,7 +95,7 @@ public sealed class RunningGateway : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("The gateway did not become ready (cluster Up) within 30 s.");
+        throw new TimeoutException("The gateway did not become ready (cluster Up, demo key seeded) within 30 s.");
     }
 
     private static Dictionary<string, string?> BaseSettings(string databasePath)
@@ -103,6 +114,11 @@ public sealed class RunningGateway : IAsyncDisposable
             ["SimulatedVendor:TokenDelayMs"] = "0",
             ["SimulatedVendor:ResponseTokens"] = "16",
             ["SimulatedVendor:ApiKey"] = VendorKey,
+            ["ActorRelay:Access:AdminKey"] = AdminKey,
+            ["ActorRelay:Access:RefreshSeconds"] = "0.5",
+            ["ActorRelay:Access:Demo:Enabled"] = "true",
+            ["ActorRelay:Access:Demo:TenantId"] = "demo",
+            ["ActorRelay:Access:Demo:Key"] = DemoKey,
         };
 
         // Each alias m-<name> goes to the channel of the same name; the channel's headers inject its fault.

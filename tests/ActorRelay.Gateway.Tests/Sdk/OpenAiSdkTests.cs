@@ -11,7 +11,7 @@ public sealed class OpenAiSdkTests(SharedGateway shared)
 {
     private OpenAIClientOptions Options => new() { Endpoint = new Uri(shared.Gateway.BaseAddress, "v1/") };
 
-    private ChatClient Client(string model) => new(model, new ApiKeyCredential("any-key-for-now"), Options);
+    private ChatClient Client(string model) => new(model, new ApiKeyCredential(RunningGateway.DemoKey), Options);
 
     [Fact]
     public async Task CompleteChat_ReturnsTheAnswerAndUsage()
@@ -61,7 +61,7 @@ public sealed class OpenAiSdkTests(SharedGateway shared)
     [Fact]
     public async Task ListModels_ReturnsTheAliases()
     {
-        var models = await new OpenAIModelClient(new ApiKeyCredential("any-key-for-now"), Options).GetModelsAsync(TestContext.Current.CancellationToken);
+        var models = await new OpenAIModelClient(new ApiKeyCredential(RunningGateway.DemoKey), Options).GetModelsAsync(TestContext.Current.CancellationToken);
 
         Assert.Contains(models.Value, model => model.Id == "m-ok");
     }
