@@ -104,4 +104,38 @@ public sealed class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit(o
         Assert.Equal(before.Totals, after.Totals);
         Assert.Equal(calls * 0.000123m, after.Totals.Cost);
     }
+
+    [Fact]
+    public async Task Reserve_AgainstHardBudget_GrantsUntilFullAndSettleReleases()
+    {
+        var ledger = Ledger();
+        await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget("t1", null, new BudgetSpec(1m, BudgetPeriod.Monthly, BudgetMode.Hard)), TimeSpan.FromSeconds(10));
+
+        var first = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "a", null, 0.6m, 60));
+        var second = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "b", null, 0.6m, 60));
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
+        var third = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "c", null, 0.6m, 60));
+        var budgets = await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerQueries.GetBudgets("t1"));
+
+        Assert.Equal(ReserveOutcome.Granted, first.Outcome);
+        Assert.Equal(ReserveOutcome.Denied, second.Outcome);
+        Assert.Equal(0.6m, second.Budget!.Reserved);
+        Assert.Equal(ReserveOutcome.Granted, third.Outcome);
+        Assert.Equal(0.1m, Assert.Single(budgets.Budgets).Spent);
+    }
+
+    [Fact]
+    public async Task Restart_KeepsBudgetAndSpending()
+    {
+        var ledger = Ledger();
+        await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget("t1", null, new BudgetSpec(1m, BudgetPeriod.Total, BudgetMode.Hard)), TimeSpan.FromSeconds(10));
+        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.7m)), TimeSpan.FromSeconds(10));
+        await StopAsync(ledger);
+
+        var revived = Ledger();
+        var denied = await revived.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "b", null, 0.5m, 60), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ReserveOutcome.Denied, denied.Outcome);
+        Assert.Equal(0.7m, denied.Budget!.Spent);
+    }
 }

@@ -1,8 +1,10 @@
+using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Actors.Serialization;
 using ActorRelay.Actors.Tests.Ledger;
 using ActorRelay.Core;
+using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
 using Akka.Actor;
 using Akka.Hosting;
@@ -16,10 +18,49 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system));
 
+    private static readonly DateTimeOffset At = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+    private static readonly BudgetSpec Budget = new(10m, BudgetPeriod.Weekly, BudgetMode.Soft);
+    private static readonly AccessDirectoryView Directory = new(
+        7,
+        [new TenantInfo("t", "T", new Dictionary<string, string> { ["team"] = "a" }, At)],
+        [new ProjectInfo("t", "p", "P", new Dictionary<string, string>(), At)],
+        [new KeyInfo("key_1", "t", "p", "k", "hash", "d", ["m"], null, At, null, null)]);
+
     public static TheoryData<IActorRelayMessage> Messages() =>
     [
         TenantLedgerActorSpecs.Cost("r1", 0.0000123m),
-        new LedgerSnapshot(new UsageTotals(2, 3, 4, 1, 0.5m), new Dictionary<string, UsageTotals> { ["m"] = new(2, 3, 4, 1, 0.5m) }, ["r1", "r2"]),
+        new LedgerSnapshot(
+            new UsageTotals(2, 3, 4, 1, 0.5m),
+            new Dictionary<string, UsageTotals> { ["m"] = new(2, 3, 4, 1, 0.5m) },
+            ["r1", "r2"],
+            [new ScopedBudget("p", Budget)],
+            [new ScopedSpending(null, new DateOnly(2026, 11, 25), 0.25m)],
+            [new ScopedSpending("p", null, 1.5m)]),
+        TenantLedgerActorSpecs.Cost("r3", 0.5m) with { ProjectId = "p", KeyId = "key_1", Tags = new Dictionary<string, string> { ["team"] = "x" } },
+        new LedgerEvents.BudgetSet("t1", "p", Budget, At),
+        new LedgerCommands.Reserve("t1", "r", "p", 0.25m, 30),
+        new LedgerCommands.ReserveReply("r", ReserveOutcome.Denied, new BudgetStatus("p", Budget, At, At.AddDays(1), 1m, 0.5m)),
+        new LedgerCommands.ReleaseReservation("t1", "r"),
+        new LedgerCommands.SetBudget("t1", null, null),
+        new LedgerQueries.GetBudgets("t1"),
+        new LedgerQueries.BudgetsReport("t1", [new BudgetStatus(null, Budget, At, At.AddDays(7), 0m, 0m)]),
+        new AccessEvents.TenantCreated("t", "T", new Dictionary<string, string> { ["team"] = "a" }, At),
+        new AccessEvents.ProjectCreated("t", "p", "P", new Dictionary<string, string>(), At),
+        new AccessEvents.KeyIssued("key_1", "t", "p", "k", "hash", "sk-ar-key_1…", ["m"], At.AddDays(1), At, "key_0"),
+        new AccessEvents.KeyExpirySet("key_1", null, At),
+        new AccessEvents.KeyModelsSet("key_1", ["a", "b"], At),
+        new AccessEvents.KeyRevoked("key_1", At),
+        Directory,
+        new AccessCommands.CreateTenant("t", null, null),
+        new AccessCommands.CreateProject("t", "p", "P", new Dictionary<string, string> { ["x"] = "y" }),
+        new AccessCommands.IssueKey("key_1", "t", null, "k", "hash", "d", [], null),
+        new AccessCommands.RotateKey("key_1", "key_2", "h2", "d2", 60),
+        new AccessCommands.RevokeKey("key_1"),
+        new AccessCommands.SetKeyExpiry("key_1", At),
+        new AccessCommands.SetKeyModels("key_1", ["m"]),
+        new AccessCommands.AccessReply(AccessOutcome.Conflict, "exists", Directory),
+        new AccessQueries.GetDirectory(3),
+        new AccessQueries.DirectoryUnchanged(3),
         new LedgerCommands.RecordCost("t1", TenantLedgerActorSpecs.Cost("r2")),
         new LedgerCommands.CostAck("r1", true),
         new LedgerQueries.GetUsage("t1"),

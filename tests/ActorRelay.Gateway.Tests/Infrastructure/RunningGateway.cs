@@ -133,6 +133,8 @@ public sealed class RunningGateway : IAsyncDisposable
         Channel(settings, "flood", ("x-sim-tokens", "100000"));
         Channel(settings, "wrongkey");
         settings["ActorRelay:Channels:wrongkey:ApiKey"] = "not-the-key";
+        Channel(settings, "held", ("x-sim-first-token-delay-ms", "1500"));
+        settings["ActorRelay:Channels:held:MaxConcurrency"] = "1000";
         Channel(settings, "narrow", ("x-sim-first-token-delay-ms", "1500"));
         settings["ActorRelay:Channels:narrow:MaxConcurrency"] = "1";
 
