@@ -6,19 +6,17 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Hosting.TestKit;
 using Akka.Persistence.Sql.Hosting;
+using ActorRelay.TestSupport;
 using LinqToDB;
 
 namespace ActorRelay.Actors.Tests.Ledger;
 
-/// <summary>The tenant ledger against the real SQLite journal, with ActorRelay's own serializer.</summary>
-public sealed class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit(output: output)
+/// <summary>The SQLite journal: the embedded default.</summary>
+public sealed class TenantLedgerActorSqliteSpecs(ITestOutputHelper output) : TenantLedgerActorSpecs(output)
 {
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"actorrelay-ledger-{Guid.NewGuid():N}.db");
 
-    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder
-            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
-            .WithSqlPersistence(connectionString: $"Data Source={_database}", providerName: ProviderName.SQLiteMS, autoInitialize: true);
+    protected override (string ConnectionString, string ProviderName) Journal => ($"Data Source={_database}", ProviderName.SQLiteMS);
 
     protected override async Task AfterAllAsync()
     {
@@ -26,6 +24,26 @@ public sealed class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit(o
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Delete(_database);
     }
+}
+
+/// <summary>The same specs on a real PostgreSQL: the cluster journal.</summary>
+public sealed class TenantLedgerActorPostgreSqlSpecs(ITestOutputHelper output) : TenantLedgerActorSpecs(output)
+{
+    // ConfigureAkka is synchronous, so the database is created synchronously, once, during host set-up.
+    private readonly Lazy<string> _connectionString = new(() => PostgresServer.CreateDatabaseAsync().GetAwaiter().GetResult());
+
+    protected override (string ConnectionString, string ProviderName) Journal => (_connectionString.Value, ProviderName.PostgreSQL15);
+}
+
+/// <summary>The tenant ledger against a real SQL journal, with ActorRelay's own serializer.</summary>
+public abstract class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit(output: output)
+{
+    protected abstract (string ConnectionString, string ProviderName) Journal { get; }
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder
+            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
+            .WithSqlPersistence(connectionString: Journal.ConnectionString, providerName: Journal.ProviderName, autoInitialize: true);
 
     internal static LedgerEvents.CostRecorded Cost(string requestId, decimal cost = 0.001m, string model = "m") => new(
         requestId, "t1", model, "channel", "vendor-model", 100, 50, 0, false, cost, "v1",
