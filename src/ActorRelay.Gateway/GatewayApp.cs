@@ -96,6 +96,7 @@ public static class GatewayApp
         app.MapModelsEndpoints();
         app.MapUsageEndpoints();
         app.MapAdminEndpoints();
+        app.MapReportEndpoints();
         app.MapOperationsEndpoints();
     }
 

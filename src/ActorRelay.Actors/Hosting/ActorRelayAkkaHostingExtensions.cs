@@ -22,9 +22,28 @@ public static class ActorRelayAkkaHostingExtensions
     /// <summary>Health-check tag of the checks that decide liveness (<c>/healthz</c>).</summary>
     public const string LivenessTag = "live";
 
+    /// <summary>
+    /// Logging through Microsoft.Extensions.Logging, ActorRelay's serializer and the SQL journal: all that a process
+    /// needs to read or write the journal (the gateway adds remoting, clustering and entities; the replay tool not).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddActorRelayJournal(this AkkaConfigurationBuilder builder, JournalOptions journal)
+    {
+        journal.EnsureStorageExists();
+        return builder
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
+            .WithSqlPersistence(
+                connectionString: journal.ConnectionString,
+                providerName: journal.LinqToDbProviderName,
+                autoInitialize: true);
+    }
+
     public static AkkaConfigurationBuilder AddActorRelay(this AkkaConfigurationBuilder builder, ActorRelayAkkaOptions options)
     {
-        options.Journal.EnsureStorageExists();
         var shardOptions = new ShardOptions
         {
             StateStoreMode = StateStoreMode.DData,
@@ -33,18 +52,9 @@ public static class ActorRelayAkkaHostingExtensions
         };
 
         builder
-            .ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            })
-            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
+            .AddActorRelayJournal(options.Journal)
             .WithRemoting(options.Remote)
             .WithClustering(options.Cluster)
-            .WithSqlPersistence(
-                connectionString: options.Journal.ConnectionString,
-                providerName: options.Journal.LinqToDbProviderName,
-                autoInitialize: true)
             .AddChannelActor(shardOptions)
             .AddTenantLedgerActor(shardOptions)
             .AddAccessDirectoryActor(shardOptions)

@@ -10,4 +10,5 @@ namespace ActorRelay.Gateway.Errors;
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(UsageLine))]
+[JsonSerializable(typeof(ReportResponse))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
