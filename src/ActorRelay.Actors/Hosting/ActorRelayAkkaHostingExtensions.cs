@@ -39,8 +39,21 @@ public static class ActorRelayAkkaHostingExtensions
             .WithSqlPersistence(
                 connectionString: journal.ConnectionString,
                 providerName: journal.LinqToDbProviderName,
-                autoInitialize: true);
+                autoInitialize: true)
+            .AddHocon(QueryTuning, HoconAddMode.Prepend);
     }
+
+    /// <summary>
+    /// Reads of the ledger (reports, replay) page through the journal in large batches and do not wait a second
+    /// between pages for the journal's sequence scan, the plugin's low-latency default being tuned for live projections.
+    /// </summary>
+    private const string QueryTuning = """
+        akka.persistence.query.journal.sql {
+          max-buffer-size = 5000
+          refresh-interval = 200ms
+          journal-sequence-retrieval.query-delay = 20ms
+        }
+        """;
 
     public static AkkaConfigurationBuilder AddActorRelay(this AkkaConfigurationBuilder builder, ActorRelayAkkaOptions options)
     {

@@ -24,7 +24,11 @@ public sealed record JournalOptions
         _ => throw new InvalidOperationException($"Unknown journal provider {Provider}."),
     };
 
-    /// <summary>Microsoft.Data.Sqlite does not create a missing folder; create the journal's folder before the first write.</summary>
+    /// <summary>
+    /// Prepares an SQLite journal: Microsoft.Data.Sqlite does not create a missing folder, and write-ahead logging
+    /// (a setting stored in the database file) lets the journal commit without rewriting pages and lets reports
+    /// read while the ledger writes.
+    /// </summary>
     internal void EnsureStorageExists()
     {
         if (Provider != JournalProvider.Sqlite)
@@ -38,5 +42,11 @@ public sealed record JournalOptions
         {
             Directory.CreateDirectory(folder);
         }
+
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var wal = connection.CreateCommand();
+        wal.CommandText = "PRAGMA journal_mode=WAL;";
+        wal.ExecuteNonQuery();
     }
 }

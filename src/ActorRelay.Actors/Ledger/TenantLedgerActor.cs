@@ -22,6 +22,7 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
     private static readonly string[] Tags = [CostTag];
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private LedgerState _state = new();
 
     public TenantLedgerActor(string tenantId)
@@ -69,20 +70,31 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         });
     }
 
+    /// <summary>
+    /// Persists with <c>PersistAsync</c>: commands keep flowing while writes are in flight, so the journal batches many
+    /// events into one transaction. Request ids in flight are remembered, so a retry that arrives meanwhile is still
+    /// recognised as a duplicate; a call's reservation stays held until its event is applied.
+    /// </summary>
     private void HandleRecordCost(LedgerCommands.RecordCost command)
     {
         var cost = _state.Decide(command.Cost);
-        if (cost is null)
+        if (cost is null || !_inFlight.Add(cost.RequestId))
         {
-            _state.Release(command.Cost.RequestId);
+            if (cost is null)
+            {
+                _state.Release(command.Cost.RequestId);
+            }
+
             Sender.Tell(new LedgerCommands.CostAck(command.Cost.RequestId, Duplicate: true));
             return;
         }
 
-        Persist(new Tagged(cost, Tags), _ =>
+        var sender = Sender;
+        PersistAsync(new Tagged(cost, Tags), _ =>
         {
+            _inFlight.Remove(cost.RequestId);
             _state.Apply(cost);
-            Sender.Tell(new LedgerCommands.CostAck(cost.RequestId, Duplicate: false));
+            sender.Tell(new LedgerCommands.CostAck(cost.RequestId, Duplicate: false));
             if (LastSequenceNr % SnapshotEvery == 0)
             {
                 SaveSnapshot(_state.ToSnapshot());
