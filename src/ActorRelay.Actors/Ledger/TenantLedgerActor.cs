@@ -43,8 +43,11 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         Command<LedgerCommands.ReleaseReservation>(release => _state.Release(release.RequestId));
         Command<LedgerCommands.RecordCost>(HandleRecordCost);
         Command<LedgerCommands.SetBudget>(HandleSetBudget);
-        Command<LedgerQueries.GetUsage>(_ => Sender.Tell(new LedgerQueries.UsageReport(TenantId, _state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel))));
-        Command<LedgerQueries.GetBudgets>(_ => Sender.Tell(new LedgerQueries.BudgetsReport(TenantId, _state.Budgets(DateTimeOffset.UtcNow))));
+        // Queries wait (without blocking commands) for the writes before them: a caller reads its own settled calls.
+        Command<LedgerQueries.GetUsage>(query => DeferAsync(query, _ =>
+            Sender.Tell(new LedgerQueries.UsageReport(TenantId, _state.Totals, new Dictionary<string, UsageTotals>(_state.ByModel)))));
+        Command<LedgerQueries.GetBudgets>(query => DeferAsync(query, _ =>
+            Sender.Tell(new LedgerQueries.BudgetsReport(TenantId, _state.Budgets(DateTimeOffset.UtcNow)))));
         Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(failure => _log.Warning(failure.Cause, "Ledger {0}: snapshot failed", TenantId));
         Command<DeleteSnapshotsSuccess>(_ => { });
