@@ -17,6 +17,11 @@ internal sealed class ChatCompletionRequestDto
     public int? MaxTokens { get; init; }
 
     public int? MaxCompletionTokens { get; init; }
+
+    public List<ToolDto?>? Tools { get; init; }
+
+    /// <summary><c>"none"</c>, <c>"auto"</c>, <c>"required"</c> or a named-function object.</summary>
+    public JsonElement ToolChoice { get; init; }
 }
 
 /// <summary>A chat message; <see cref="Content"/> is a string, an array of content parts, or null.</summary>
@@ -30,6 +35,18 @@ internal sealed class ChatMessageDto
 internal sealed class StreamOptionsDto
 {
     public bool? IncludeUsage { get; init; }
+}
+
+internal sealed class ToolDto
+{
+    public FunctionDto? Function { get; init; }
+}
+
+internal sealed class FunctionDto
+{
+    public string? Name { get; init; }
+
+    public JsonElement Parameters { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

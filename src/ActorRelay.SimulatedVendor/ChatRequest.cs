@@ -3,10 +3,18 @@ using System.Text.Json;
 
 namespace ActorRelay.SimulatedVendor;
 
-/// <summary>A validated chat-completions request, reduced to what the simulation needs.</summary>
+/// <summary>
+/// A validated chat request of any protocol, reduced to what the simulation needs. <see cref="LastUserMessage"/> is the
+/// text of the last user message (the monitor's marker); when the conversation ends with the user and offers tools,
+/// <see cref="ToolCall"/> is the call to answer with; when it ends with a tool result, <see cref="ToolResult"/> is its text.
+/// </summary>
 internal sealed record ChatRequest(string Model, bool Stream, bool IncludeUsage, int? MaxTokens, string LastUserMessage, int PromptTokens)
 {
-    /// <summary>Reads and validates a request body.</summary>
+    public SimulatedToolCall? ToolCall { get; init; }
+
+    public string? ToolResult { get; init; }
+
+    /// <summary>Reads and validates an OpenAI chat-completions request body.</summary>
     /// <exception cref="InvalidRequestException">The body is not valid JSON or not a valid chat-completions request.</exception>
     public static async Task<ChatRequest> ReadAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -42,6 +50,7 @@ internal sealed record ChatRequest(string Model, bool Stream, bool IncludeUsage,
         }
 
         var lastUserMessage = string.Empty;
+        var lastText = string.Empty;
         var promptTokens = messages.Count;
         for (var i = 0; i < messages.Count; i++)
         {
@@ -50,19 +59,25 @@ internal sealed record ChatRequest(string Model, bool Stream, bool IncludeUsage,
                 throw new InvalidRequestException($"Invalid 'messages[{i}]': a message must be an object with a 'role'.");
             }
 
-            if (!TryGetText(message.Content, out var text))
+            if (!TryGetText(message.Content, out lastText))
             {
                 throw new InvalidRequestException($"Invalid 'messages[{i}].content': expected a string or an array of content parts.");
             }
 
-            promptTokens += CountWords(text);
+            promptTokens += CountWords(lastText);
             if (role == "user")
             {
-                lastUserMessage = text;
+                lastUserMessage = lastText;
             }
         }
 
-        return new ChatRequest(dto.Model, dto.Stream ?? false, dto.StreamOptions?.IncludeUsage ?? false, maxTokens, lastUserMessage, promptTokens);
+        var lastRole = messages[^1]!.Role;
+        var tool = dto.ToolChoice.ValueKind == JsonValueKind.String && dto.ToolChoice.ValueEquals("none") ? null : dto.Tools?.FirstOrDefault()?.Function;
+        return new ChatRequest(dto.Model, dto.Stream ?? false, dto.StreamOptions?.IncludeUsage ?? false, maxTokens, lastUserMessage, promptTokens)
+        {
+            ToolCall = lastRole == "user" && tool is { Name: { Length: > 0 } name } ? SimulatedToolCall.For(name, tool.Parameters) : null,
+            ToolResult = lastRole == "tool" ? lastText : null,
+        };
     }
 
     internal static int CountWords(ReadOnlySpan<char> text)

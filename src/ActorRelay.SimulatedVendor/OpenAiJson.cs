@@ -57,7 +57,25 @@ internal static class OpenAiJson
         writer.WriteNumber("index", 0);
         writer.WriteStartObject("message");
         writer.WriteString("role", "assistant");
-        writer.WriteString("content", reply.Content());
+        if (reply.ToolCall is { } call)
+        {
+            writer.WriteNull("content");
+            writer.WriteStartArray("tool_calls");
+            writer.WriteStartObject();
+            writer.WriteString("id", identity.ToolCallId);
+            writer.WriteString("type", "function");
+            writer.WriteStartObject("function");
+            writer.WriteString("name", call.Name);
+            writer.WriteString("arguments", call.Arguments);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+        }
+        else
+        {
+            writer.WriteString("content", reply.Content());
+        }
+
         writer.WriteNull("refusal");
         writer.WriteEndObject();
         writer.WriteNull("logprobs");
@@ -92,6 +110,54 @@ internal static class OpenAiJson
         writer.WriteEndObject();
         writer.WriteNull("logprobs");
         WriteStringOrNull(writer, "finish_reason", finishReason);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        if (includeUsage)
+        {
+            writer.WriteNull("usage");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The first delta of a tool call, as OpenAI streams it: role, null content and the call's index, id, type, name and
+    /// empty arguments (<paramref name="name"/> set), or a further fragment of its arguments (<paramref name="name"/> null).
+    /// </summary>
+    public static void WriteToolCallChunk(Utf8JsonWriter writer, CompletionIdentity identity, bool includeUsage, string? name, string arguments)
+    {
+        WriteChunkStart(writer, identity);
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        writer.WriteStartObject("delta");
+        if (name is not null)
+        {
+            writer.WriteString("role", "assistant");
+            writer.WriteNull("content");
+        }
+
+        writer.WriteStartArray("tool_calls");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        if (name is not null)
+        {
+            writer.WriteString("id", identity.ToolCallId);
+            writer.WriteString("type", "function");
+        }
+
+        writer.WriteStartObject("function");
+        if (name is not null)
+        {
+            writer.WriteString("name", name);
+        }
+
+        writer.WriteString("arguments", arguments);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs");
+        writer.WriteNull("finish_reason");
         writer.WriteEndObject();
         writer.WriteEndArray();
         if (includeUsage)

@@ -7,5 +7,8 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // no per-request logs under load
 await using var app = SimulatedVendorHost.Build(builder, SimulatedVendorOptions.FromConfiguration(builder.Configuration));
 await app.StartAsync();
-app.Logger.LogInformation("Simulated vendor listening; OpenAI base URL: {BaseUrls}", string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + "/v1/")));
+app.Logger.LogInformation(
+    "Simulated vendor listening; OpenAI and Anthropic base URL: {BaseUrls}, Gemini base URL: {GeminiBaseUrls}",
+    string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + "/v1/")),
+    string.Join(", ", app.Urls.Select(url => url.TrimEnd('/') + "/v1beta/")));
 await app.WaitForShutdownAsync();

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ActorRelay.SimulatedVendor;
 
 /// <summary>
-/// Writes <c>data: &lt;json&gt;\n\n</c> events straight into the response pipe and awaits a flush per event,
+/// Writes <c>[event: &lt;name&gt;\n]data: &lt;json&gt;\n\n</c> events straight into the response pipe and awaits a flush per event,
 /// so a slow reader slows the writer down (the pipe's backpressure) instead of buffering without bound.
 /// </summary>
 internal sealed class ServerSentEventWriter(PipeWriter output, CancellationToken cancellationToken) : IDisposable
@@ -18,6 +18,15 @@ internal sealed class ServerSentEventWriter(PipeWriter output, CancellationToken
         output.Write("data: "u8);
         json.Reset();
         return json;
+    }
+
+    /// <summary>Starts a named event (<c>event: &lt;name&gt;</c>, as Anthropic sends them); then as <see cref="BeginEvent()"/>.</summary>
+    public Utf8JsonWriter BeginEvent(ReadOnlySpan<byte> eventName)
+    {
+        output.Write("event: "u8);
+        output.Write(eventName);
+        output.Write("\n"u8);
+        return BeginEvent();
     }
 
     public ValueTask EndEventAsync()

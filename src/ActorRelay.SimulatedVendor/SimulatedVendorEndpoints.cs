@@ -1,6 +1,9 @@
 namespace ActorRelay.SimulatedVendor;
 
-/// <summary>Maps the simulated OpenAI routes: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>.</summary>
+/// <summary>
+/// Maps the simulated routes: OpenAI <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>, Anthropic
+/// <c>POST /v1/messages</c>, Gemini <c>POST /v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent</c>.
+/// </summary>
 public static class SimulatedVendorEndpoints
 {
     /// <summary>
@@ -17,7 +20,10 @@ public static class SimulatedVendorEndpoints
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
         endpoints.MapGet("/v1/models", context => ListModelsAsync(context, options));
-        endpoints.MapPost("/v1/chat/completions", new ChatCompletionsEndpoint(options, monitor, stopping).HandleAsync);
+        endpoints.MapPost("/v1/chat/completions", new SimulatedChatEndpoint(new OpenAiDialect(), options, monitor, stopping).HandleAsync);
+        endpoints.MapPost("/v1/messages", new SimulatedChatEndpoint(new AnthropicDialect(), options, monitor, stopping).HandleAsync);
+        endpoints.MapPost("/v1beta/models/{model}:generateContent", new SimulatedChatEndpoint(new GeminiDialect(stream: false), options, monitor, stopping).HandleAsync);
+        endpoints.MapPost("/v1beta/models/{model}:streamGenerateContent", new SimulatedChatEndpoint(new GeminiDialect(stream: true), options, monitor, stopping).HandleAsync);
         return endpoints;
     }
 

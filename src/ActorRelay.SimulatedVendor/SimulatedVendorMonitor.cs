@@ -17,7 +17,7 @@ public sealed class SimulatedVendorMonitor
     private long requestsReceived;
     private int activeStreams;
 
-    /// <summary>Chat-completion requests received, whatever their outcome (auth failures and injected faults included).</summary>
+    /// <summary>Chat requests received in any protocol, whatever their outcome (auth failures and injected faults included).</summary>
     public long RequestsReceived => Interlocked.Read(ref requestsReceived);
 
     /// <summary>Streaming requests in progress (from request start, first-token delay included, until they end).</summary>
@@ -29,7 +29,7 @@ public sealed class SimulatedVendorMonitor
     /// <summary>True once the stream's request was aborted by the peer before the stream finished.</summary>
     public bool WasAborted(string marker) => Find(marker)?.WasAborted ?? false;
 
-    /// <summary>True once the stream wrote its final <c>data: [DONE]</c>.</summary>
+    /// <summary>True once the stream wrote its final event (OpenAI <c>data: [DONE]</c>, Anthropic <c>message_stop</c>, Gemini's finish chunk).</summary>
     public bool Completed(string marker) => Find(marker)?.Completed ?? false;
 
     internal void RequestReceived() => Interlocked.Increment(ref requestsReceived);

@@ -16,7 +16,10 @@ public sealed class SimulatedVendorServer : IAsyncDisposable
         Monitor = app.Services.GetRequiredService<SimulatedVendorMonitor>();
     }
 
-    /// <summary>The root of the bound listener, e.g. <c>http://127.0.0.1:45123/</c>; the OpenAI base URL is <c>BaseAddress + "v1/"</c>.</summary>
+    /// <summary>
+    /// The root of the bound listener, e.g. <c>http://127.0.0.1:45123/</c>; the OpenAI and Anthropic base URL is
+    /// <c>BaseAddress + "v1/"</c>, the Gemini one <c>BaseAddress + "v1beta/"</c>.
+    /// </summary>
     public Uri BaseAddress { get; }
 
     public SimulatedVendorMonitor Monitor { get; }

@@ -93,6 +93,42 @@ internal sealed class VendorHarness : IAsyncDisposable
         return [.. events.Select(e => e["data: ".Length..])];
     }
 
+    /// <summary>Posts a JSON body to any route (the Anthropic and Gemini ones included).</summary>
+    public Task<HttpResponseMessage> PostAsync(
+        string path,
+        JsonObject body,
+        IEnumerable<KeyValuePair<string, string>>? headers = null,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return Client.SendAsync(request, completion, Cancellation);
+    }
+
+    /// <summary>Posts a non-stream request to <paramref name="path"/> and returns the parsed answer, asserting a 200.</summary>
+    public async Task<JsonObject> PostJsonAsync(string path, JsonObject body, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        using var response = await PostAsync(path, body, headers);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>Posts a stream request to <paramref name="path"/>, reads it to the end and returns its events (name, data).</summary>
+    public async Task<IReadOnlyList<(string? Event, string Data)>> PostStreamAsync(string path, JsonObject body, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        using var response = await PostAsync(path, body, headers, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.EndsWith("\n\n", text, StringComparison.Ordinal);
+        return [.. text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(ParseEvent)];
+    }
+
     /// <summary>Polls a condition the vendor reaches asynchronously.</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string because)
     {
@@ -106,9 +142,48 @@ internal sealed class VendorHarness : IAsyncDisposable
 
     public static IEnumerable<KeyValuePair<string, string>> Header(string name, string value) => [new(name, value)];
 
+    /// <summary>A tool whose schema exercises every type the simulator fills; <see cref="WeatherArguments"/> is its expected call.</summary>
+    public static JsonObject WeatherSchema() => JsonNode.Parse("""
+        {
+          "type": "object",
+          "properties": {
+            "location": { "type": "string", "description": "City and state" },
+            "unit": { "type": "string", "enum": ["celsius", "fahrenheit"] },
+            "days": { "type": "integer", "minimum": 3 },
+            "detailed": { "type": "boolean" },
+            "coords": { "type": "object", "properties": { "lat": { "type": "number" }, "lon": { "type": "number" } }, "required": ["lat"] },
+            "tags": { "type": "array", "items": { "type": "string" } },
+            "note": { "type": "string" }
+          },
+          "required": ["location", "unit", "days", "detailed", "coords", "tags"]
+        }
+        """)!.AsObject();
+
+    public const string WeatherArguments = """{"location":"sim","unit":"celsius","days":3,"detailed":true,"coords":{"lat":1},"tags":["sim"]}""";
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await Server.DisposeAsync();
+    }
+
+    private static (string? Event, string Data) ParseEvent(string block)
+    {
+        string? name = null;
+        var data = new StringBuilder();
+        foreach (var line in block.Split('\n'))
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else
+            {
+                Assert.StartsWith("data: ", line, StringComparison.Ordinal);
+                data.Append(line["data: ".Length..]);
+            }
+        }
+
+        return (name, data.ToString());
     }
 }

@@ -1,12 +1,12 @@
 namespace ActorRelay.SimulatedVendor;
 
-/// <summary><c>POST /v1/chat/completions</c>: validates, applies the simulation plan, answers or streams.</summary>
-internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, SimulatedVendorMonitor monitor, CancellationToken stopping)
+/// <summary>A chat endpoint of one protocol: authorizes, applies the simulation plan, answers or streams.</summary>
+internal sealed class SimulatedChatEndpoint(IVendorDialect dialect, SimulatedVendorOptions options, SimulatedVendorMonitor monitor, CancellationToken stopping)
 {
     public async Task HandleAsync(HttpContext context)
     {
         monitor.RequestReceived();
-        if (!await VendorResponses.AuthorizeAsync(context, options))
+        if (!await dialect.AuthorizeAsync(context, options))
         {
             return;
         }
@@ -17,11 +17,11 @@ internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, Si
             var plan = SimulationPlan.Create(options, context.Request.Headers);
             if (plan.FailStatus is int failStatus)
             {
-                await VendorResponses.WriteInjectedFailureAsync(context, failStatus);
+                await dialect.WriteInjectedFailureAsync(context, failStatus);
                 return;
             }
 
-            var request = await ChatRequest.ReadAsync(context.Request.Body, cancellation.Token);
+            var request = await dialect.ReadRequestAsync(context, cancellation.Token);
             var reply = SimulatedReply.Create(request, plan.ResponseTokens);
             if (request.Stream)
             {
@@ -34,7 +34,7 @@ internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, Si
         }
         catch (InvalidRequestException exception)
         {
-            await VendorResponses.WriteErrorAsync(context, StatusCodes.Status400BadRequest, exception.Message, "invalid_request_error");
+            await dialect.WriteInvalidRequestAsync(context, exception.Message);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -43,14 +43,14 @@ internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, Si
         }
     }
 
-    private static async Task AnswerAsync(HttpContext context, ChatRequest request, SimulationPlan plan, SimulatedReply reply, CancellationToken cancellationToken)
+    private async Task AnswerAsync(HttpContext context, ChatRequest request, SimulationPlan plan, SimulatedReply reply, CancellationToken cancellationToken)
     {
         await DelayAsync(plan.FirstTokenDelayMs + ((long)reply.CompletionTokens * plan.TokenDelayMs), cancellationToken);
         await VendorResponses.WriteJsonAsync(
             context,
             StatusCodes.Status200OK,
-            (Identity: CompletionIdentity.New(request.Model), Reply: reply),
-            static (writer, answer) => OpenAiJson.WriteCompletion(writer, answer.Identity, answer.Reply));
+            (Dialect: dialect, Request: request, Reply: reply),
+            static (writer, answer) => answer.Dialect.WriteAnswer(writer, answer.Request, answer.Reply));
     }
 
     private async Task StreamAsync(HttpContext context, ChatRequest request, SimulationPlan plan, SimulatedReply reply, CancellationToken cancellationToken)
@@ -61,12 +61,9 @@ internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, Si
             await DelayAsync(plan.FirstTokenDelayMs, cancellationToken);
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
-            var identity = CompletionIdentity.New(request.Model);
-            var includeUsage = request.IncludeUsage;
             using var events = new ServerSentEventWriter(context.Response.BodyWriter, cancellationToken);
-
-            OpenAiJson.WriteChunk(events.BeginEvent(), identity, includeUsage, role: "assistant", content: string.Empty, finishReason: null);
-            await events.EndEventAsync();
+            var stream = dialect.CreateStream(events, request, reply);
+            await stream.WriteStartAsync();
             for (var i = 0; i < reply.CompletionTokens; i++)
             {
                 if (i > 0)
@@ -80,20 +77,11 @@ internal sealed class ChatCompletionsEndpoint(SimulatedVendorOptions options, Si
                     return;
                 }
 
-                OpenAiJson.WriteChunk(events.BeginEvent(), identity, includeUsage, role: null, content: reply.Token(i), finishReason: null);
-                await events.EndEventAsync();
+                await stream.WriteTokenAsync(i);
                 observation.TokenWritten();
             }
 
-            OpenAiJson.WriteChunk(events.BeginEvent(), identity, includeUsage, role: null, content: null, finishReason: reply.FinishReason);
-            await events.EndEventAsync();
-            if (includeUsage)
-            {
-                OpenAiJson.WriteUsageChunk(events.BeginEvent(), identity, reply);
-                await events.EndEventAsync();
-            }
-
-            await events.WriteDoneAsync();
+            await stream.WriteEndAsync();
             observation.MarkCompleted();
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
