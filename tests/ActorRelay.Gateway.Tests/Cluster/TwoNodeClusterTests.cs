@@ -51,4 +51,31 @@ public sealed class TwoNodeClusterTests : IDisposable
         var fromSecond = await Chat.UsageAsync(second.Client);
         Assert.Equal(fromFirst.ToJsonString(), fromSecond.ToJsonString());
     }
+
+    [Fact]
+    public async Task KeyRevokedOnOneNode_StopsWorkingOnTheOtherWithinSeconds()
+    {
+        await using var first = await RunningGateway.StartAsync(_databases[0]);
+        var seed = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        await using var second = await RunningGateway.StartAsync(_databases[1], overrides: new Dictionary<string, string?>
+        {
+            ["ActorRelay:Akka:Cluster:SeedNodes:0"] = seed,
+        });
+        await first.CreateTenantAsync("roaming");
+        var (key, id) = await first.IssueKeyAsync("roaming");
+        using var onSecond = second.ClientWithKey(key);
+        await Eventually.ReturnsAsync(() => StatusAsync(onSecond), status => status == HttpStatusCode.OK, "the key issued on node 1 works on node 2");
+
+        using var revoked = await first.Admin.PostAsync($"/admin/keys/{id}/revoke", null);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await Eventually.ReturnsAsync(() => StatusAsync(onSecond), status => status == HttpStatusCode.Unauthorized, "node 2 refuses the revoked key", seconds: 5);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
+    {
+        using var response = await client.SendAsync(Chat.Request("m-ok", "roaming"));
+        return response.StatusCode;
+    }
 }
