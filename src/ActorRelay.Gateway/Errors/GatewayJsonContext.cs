@@ -10,4 +10,10 @@ namespace ActorRelay.Gateway.Errors;
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(UsageLine))]
+[JsonSerializable(typeof(RouteRequest))]
+[JsonSerializable(typeof(RouteResponse))]
+[JsonSerializable(typeof(RoutingTableResponse))]
+[JsonSerializable(typeof(RouteHistoryResponse))]
+[JsonSerializable(typeof(ChannelResponse))]
+[JsonSerializable(typeof(List<ChannelResponse>))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
