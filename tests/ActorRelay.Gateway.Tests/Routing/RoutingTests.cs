@@ -159,12 +159,17 @@ public sealed class RoutingTests(RoutingGateway fixture) : IClassFixture<Routing
         Assert.Equal(2, (long)channel["breaker"]!["times_opened"]!);
 
         // The vendor recovers (configuration edited at run time); the next probe succeeds and closes the breaker.
+        // Until the file is re-read, probes still fail and re-open the breaker; the first probe after it succeeds.
         await fixture.WriteFileAsync(flakyFails: false, fileRouteChannel: "ok");
-        await Task.Delay(1500);
-        using (var healed = await Gateway.Client.SendAsync(Chat.Request("m-flaky", "healthy probe")))
-        {
-            Assert.Equal(HttpStatusCode.OK, healed.StatusCode);
-        }
+        await Eventually.ReturnsAsync(
+            async () =>
+            {
+                using var healed = await Gateway.Client.SendAsync(Chat.Request("m-flaky", "healthy probe"));
+                return healed.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            "a probe succeeds once the vendor recovered",
+            seconds: 15);
 
         Assert.Equal("closed", await BreakerStateAsync());
         await Eventually.ReturnsAsync(() => Gateway.Client.GetStringAsync("/metrics"),
