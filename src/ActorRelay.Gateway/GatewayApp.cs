@@ -1,5 +1,6 @@
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Hosting;
+using ActorRelay.Core.Routing;
 using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Endpoints;
@@ -44,12 +45,21 @@ public static class GatewayApp
         services.AddSingleton<AccessDirectoryClient>();
         services.AddSingleton<Authenticator>();
         services.AddHostedService<AccessDirectorySync>();
+        services.AddSingleton<ChannelHealthBoard>();
+        services.AddSingleton<IDeploymentHealth>(provider => provider.GetRequiredService<ChannelHealthBoard>());
         services.AddSingleton<ModelRouter>();
-        services.AddSingleton<IChannelDirectory>(provider => provider.GetRequiredService<ModelRouter>());
+        services.AddSingleton<RouteDirectoryClient>();
+        services.AddHostedService<RouteDirectorySync>();
+        services.AddHostedService<ChannelHealthPoller>();
+        services.AddSingleton<IChannelDirectory, ChannelDirectory>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<ChannelGate>();
         services.AddSingleton<LedgerClient>();
+        services.AddSingleton<RateLimitClient>();
+        services.AddSingleton<IdempotencyClient>();
         services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<UpstreamAttempt>();
+        services.AddSingleton<AttemptLoop>();
         services.AddSingleton<ChatCompletionsRelay>();
         services.AddSingleton<InProcessSimulatedVendor>();
         services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
@@ -59,13 +69,14 @@ public static class GatewayApp
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-                ConnectTimeout = TimeSpan.FromSeconds(10),
+                ConnectCallback = UpstreamClient.ConnectAsync,
                 MaxConnectionsPerServer = int.MaxValue,
                 UseCookies = false,
                 AllowAutoRedirect = false,
             })
             .RemoveAllLoggers();
 
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         services.AddHealthChecks();
         services.AddOpenApi();
 
@@ -97,6 +108,7 @@ public static class GatewayApp
         app.MapUsageEndpoints();
         app.MapAdminEndpoints();
         app.MapReportEndpoints();
+        app.MapRoutingAdminEndpoints();
         app.MapOperationsEndpoints();
     }
 

@@ -1,4 +1,5 @@
 using ActorRelay.Core;
+using ActorRelay.Core.Policy;
 
 namespace ActorRelay.Actors.Channels;
 
@@ -11,32 +12,58 @@ public interface IWithChannelId : IActorRelayMessage
 public static class ChannelCommands
 {
     /// <summary>
-    /// Asks the channel to admit one call. The admission is a lease: if the caller never reports the
-    /// outcome (its node died), the slot frees itself after <paramref name="LeaseSeconds"/>.
-    /// Replies <see cref="Admitted"/> or <see cref="Rejected"/>.
+    /// Asks the channel to admit one call of up to <paramref name="Tokens"/> tokens (its vendor quota). The admission
+    /// is a lease: if the caller never reports the outcome (its node died), the slot frees itself after
+    /// <paramref name="LeaseSeconds"/>. Replies <see cref="Admitted"/> or <see cref="Rejected"/>, each with the
+    /// channel's health so that the caller's node plans with fresh numbers.
     /// </summary>
-    public sealed record Admit(string ChannelId, string RequestId, int LeaseSeconds) : IWithChannelId;
+    public sealed record Admit(string ChannelId, string RequestId, int LeaseSeconds, long Tokens) : IWithChannelId;
 
     /// <summary>Reports how an admitted call ended and frees its slot. Idempotent per request id.</summary>
     public sealed record Release(string ChannelId, string RequestId, CallOutcome Outcome) : IWithChannelId;
 
-    public sealed record Admitted(string RequestId) : IActorRelayMessage;
+    /// <param name="Probe">The call is one of a half-open breaker's probes.</param>
+    public sealed record Admitted(string RequestId, bool Probe, ChannelHealth Health) : IActorRelayMessage;
 
-    public sealed record Rejected(string RequestId, RejectionReason Reason, string Message) : IActorRelayMessage;
+    /// <param name="RetryAfterSeconds">When trying this channel again makes sense (a slot, the breaker's cool-down, the quota).</param>
+    public sealed record Rejected(string RequestId, RejectionReason Reason, string Message, double RetryAfterSeconds, ChannelHealth Health) : IActorRelayMessage;
 }
 
 public enum RejectionReason
 {
     ConcurrencyLimit = 0,
     UnknownChannel = 1,
+    CircuitOpen = 2,
+    RateLimited = 3,
 }
 
-/// <summary>The outcome of one upstream call as the channel learns it.</summary>
-public sealed record CallOutcome(bool Succeeded, int HttpStatus, double LatencyMs, long InputTokens, long OutputTokens);
+/// <summary>What a call's outcome tells about the channel, for its circuit breaker.</summary>
+public enum CallVerdict
+{
+    /// <summary>The channel answered (a success, or a client error such as 400 that is not the channel's fault).</summary>
+    Healthy = 0,
+
+    /// <summary>Connect error, timeout, 429, 5xx or a broken stream.</summary>
+    Failed = 1,
+
+    /// <summary>The call ended without telling anything about the channel (the client left).</summary>
+    Cancelled = 2,
+}
+
+/// <summary>The outcome of one upstream call as the channel learns it; <paramref name="LatencyMs"/> is the time to the first token.</summary>
+public sealed record CallOutcome(CallVerdict Verdict, int HttpStatus, double LatencyMs, long InputTokens, long OutputTokens);
+
+/// <summary>
+/// What every node needs to plan calls over a channel: whether its breaker admits calls, its latency moving average
+/// and its calls in flight. Carried on every admission reply and polled about once a second.
+/// </summary>
+public sealed record ChannelHealth(string ChannelId, bool Available, CircuitState Circuit, double LatencyEwmaMs, int InFlight) : IActorRelayMessage;
 
 public static class ChannelQueries
 {
     public sealed record GetChannelStats(string ChannelId) : IWithChannelId;
+
+    public sealed record GetChannelHealth(string ChannelId) : IWithChannelId;
 
     public sealed record ChannelStats(
         string ChannelId,
@@ -46,5 +73,6 @@ public static class ChannelQueries
         long Rejected,
         long Succeeded,
         long Failed,
-        double LatencyEwmaMs) : IActorRelayMessage;
+        double LatencyEwmaMs,
+        CircuitBreakerSnapshot Breaker) : IActorRelayMessage;
 }

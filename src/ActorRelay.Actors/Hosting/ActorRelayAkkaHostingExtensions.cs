@@ -1,6 +1,9 @@
 using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Idempotency;
 using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.RateLimiting;
+using ActorRelay.Actors.Routing;
 using ActorRelay.Actors.Serialization;
 using ActorRelay.Core;
 using Akka.Cluster;
@@ -71,6 +74,9 @@ public static class ActorRelayAkkaHostingExtensions
             .AddChannelActor(shardOptions)
             .AddTenantLedgerActor(shardOptions)
             .AddAccessDirectoryActor(shardOptions)
+            .AddRouteDirectoryActor(shardOptions)
+            .AddRateLimitActor(shardOptions)
+            .AddIdempotencyActor(shardOptions)
             .WithActorSystemLivenessCheck(HealthStatus.Unhealthy, [LivenessTag])
             .WithAkkaClusterReadinessCheck(HealthStatus.Unhealthy, [ReadinessTag]);
 

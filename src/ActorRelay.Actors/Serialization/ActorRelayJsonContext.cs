@@ -1,9 +1,13 @@
 using System.Text.Json.Serialization;
 using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Idempotency;
 using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.RateLimiting;
+using ActorRelay.Actors.Routing;
 using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
+using ActorRelay.Core.Routing;
 
 namespace ActorRelay.Actors.Serialization;
 
@@ -21,6 +25,24 @@ namespace ActorRelay.Actors.Serialization;
 [JsonSerializable(typeof(ChannelCommands.Release))]
 [JsonSerializable(typeof(ChannelQueries.GetChannelStats))]
 [JsonSerializable(typeof(ChannelQueries.ChannelStats))]
+[JsonSerializable(typeof(ChannelQueries.GetChannelHealth))]
+[JsonSerializable(typeof(ChannelHealth))]
+[JsonSerializable(typeof(RateLimitCommands.Acquire))]
+[JsonSerializable(typeof(RateLimitCommands.Acquired))]
+[JsonSerializable(typeof(RateLimitCommands.GiveBack))]
+[JsonSerializable(typeof(IdempotencyCommands.Begin))]
+[JsonSerializable(typeof(IdempotencyCommands.Finish))]
+[JsonSerializable(typeof(IdempotencyCommands.Proceed))]
+[JsonSerializable(typeof(IdempotencyCommands.Replay))]
+[JsonSerializable(typeof(IdempotencyCommands.Refused))]
+[JsonSerializable(typeof(RouteEvents.RouteSet))]
+[JsonSerializable(typeof(RouteEvents.RouteRemoved))]
+[JsonSerializable(typeof(RouteDirectoryView))]
+[JsonSerializable(typeof(RouteCommands.SetRoute))]
+[JsonSerializable(typeof(RouteCommands.RemoveRoute))]
+[JsonSerializable(typeof(RouteCommands.RouteReply))]
+[JsonSerializable(typeof(RouteQueries.GetRoutes))]
+[JsonSerializable(typeof(RouteQueries.RoutesUnchanged))]
 [JsonSerializable(typeof(LedgerEvents.BudgetSet))]
 [JsonSerializable(typeof(LedgerCommands.Reserve))]
 [JsonSerializable(typeof(LedgerCommands.ReserveReply))]

@@ -4,10 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Idempotency;
 using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.RateLimiting;
+using ActorRelay.Actors.Routing;
 using ActorRelay.Core;
 using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
+using ActorRelay.Core.Routing;
 using Akka.Actor;
 using Akka.Serialization;
 
@@ -55,12 +59,30 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(LedgerCommands.CostAck), "CostAck.v1", ActorRelayJsonContext.Default.CostAck),
         (typeof(LedgerQueries.GetUsage), "GetUsage.v1", ActorRelayJsonContext.Default.GetUsage),
         (typeof(LedgerQueries.UsageReport), "UsageReport.v1", ActorRelayJsonContext.Default.UsageReport),
-        (typeof(ChannelCommands.Admit), "Admit.v1", ActorRelayJsonContext.Default.Admit),
-        (typeof(ChannelCommands.Admitted), "Admitted.v1", ActorRelayJsonContext.Default.Admitted),
-        (typeof(ChannelCommands.Rejected), "Rejected.v1", ActorRelayJsonContext.Default.Rejected),
-        (typeof(ChannelCommands.Release), "Release.v1", ActorRelayJsonContext.Default.Release),
+        (typeof(ChannelCommands.Admit), "Admit.v2", ActorRelayJsonContext.Default.Admit),
+        (typeof(ChannelCommands.Admitted), "Admitted.v2", ActorRelayJsonContext.Default.Admitted),
+        (typeof(ChannelCommands.Rejected), "Rejected.v2", ActorRelayJsonContext.Default.Rejected),
+        (typeof(ChannelCommands.Release), "Release.v2", ActorRelayJsonContext.Default.Release),
         (typeof(ChannelQueries.GetChannelStats), "GetChannelStats.v1", ActorRelayJsonContext.Default.GetChannelStats),
-        (typeof(ChannelQueries.ChannelStats), "ChannelStats.v1", ActorRelayJsonContext.Default.ChannelStats),
+        (typeof(ChannelQueries.ChannelStats), "ChannelStats.v2", ActorRelayJsonContext.Default.ChannelStats),
+        (typeof(ChannelQueries.GetChannelHealth), "GetChannelHealth.v1", ActorRelayJsonContext.Default.GetChannelHealth),
+        (typeof(ChannelHealth), "ChannelHealth.v1", ActorRelayJsonContext.Default.ChannelHealth),
+        (typeof(RateLimitCommands.Acquire), "RateAcquire.v1", ActorRelayJsonContext.Default.Acquire),
+        (typeof(RateLimitCommands.Acquired), "RateAcquired.v1", ActorRelayJsonContext.Default.Acquired),
+        (typeof(RateLimitCommands.GiveBack), "RateGiveBack.v1", ActorRelayJsonContext.Default.GiveBack),
+        (typeof(IdempotencyCommands.Begin), "IdempotencyBegin.v1", ActorRelayJsonContext.Default.Begin),
+        (typeof(IdempotencyCommands.Finish), "IdempotencyFinish.v1", ActorRelayJsonContext.Default.Finish),
+        (typeof(IdempotencyCommands.Proceed), "IdempotencyProceed.v1", ActorRelayJsonContext.Default.Proceed),
+        (typeof(IdempotencyCommands.Replay), "IdempotencyReplay.v1", ActorRelayJsonContext.Default.Replay),
+        (typeof(IdempotencyCommands.Refused), "IdempotencyRefused.v1", ActorRelayJsonContext.Default.Refused),
+        (typeof(RouteEvents.RouteSet), "RouteSet.v1", ActorRelayJsonContext.Default.RouteSet),
+        (typeof(RouteEvents.RouteRemoved), "RouteRemoved.v1", ActorRelayJsonContext.Default.RouteRemoved),
+        (typeof(RouteDirectoryView), "RouteDirectoryView.v1", ActorRelayJsonContext.Default.RouteDirectoryView),
+        (typeof(RouteCommands.SetRoute), "SetRoute.v1", ActorRelayJsonContext.Default.SetRoute),
+        (typeof(RouteCommands.RemoveRoute), "RemoveRoute.v1", ActorRelayJsonContext.Default.RemoveRoute),
+        (typeof(RouteCommands.RouteReply), "RouteReply.v1", ActorRelayJsonContext.Default.RouteReply),
+        (typeof(RouteQueries.GetRoutes), "GetRoutes.v1", ActorRelayJsonContext.Default.GetRoutes),
+        (typeof(RouteQueries.RoutesUnchanged), "RoutesUnchanged.v1", ActorRelayJsonContext.Default.RoutesUnchanged),
     ];
 
     private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =

@@ -28,6 +28,22 @@ public sealed class RateLimiter
 
     public TokenBucket Tokens { get; }
 
+    /// <summary>Whether <see cref="Decide"/> would admit a call of <paramref name="tokens"/> tokens now, without taking anything.</summary>
+    public bool WouldAllow(long nowTicks, long tokens) =>
+        Requests.TimeUntilAvailable(1, nowTicks) == TimeSpan.Zero && Tokens.TimeUntilAvailable(tokens, nowTicks) == TimeSpan.Zero;
+
+    /// <summary>
+    /// A limiter for new <paramref name="limits"/> that carries over what was consumed here: a limit changed at run time
+    /// (or two nodes briefly disagreeing about it) never refills the buckets.
+    /// </summary>
+    public RateLimiter Resize(RateLimits limits, long nowTicks)
+    {
+        var resized = new RateLimiter(limits, nowTicks);
+        resized.Requests.TryTakeBatch(Math.Max(0, Limits.RequestsPerMinute - Requests.Available(nowTicks)), nowTicks);
+        resized.Tokens.TryTakeBatch(Math.Max(0, Limits.TokensPerMinute - Tokens.Available(nowTicks)), nowTicks);
+        return resized;
+    }
+
     /// <summary>Admits one call of <paramref name="tokens"/> tokens when both buckets allow it, and reports the headers' values.</summary>
     public RateDecision Decide(long nowTicks, long tokens)
     {

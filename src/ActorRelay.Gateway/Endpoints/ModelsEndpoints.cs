@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
+using ActorRelay.Core.Routing;
 using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Routing;
 
 namespace ActorRelay.Gateway.Endpoints;
 
-/// <summary>OpenAI's model object; <c>owned_by</c> names the channel that serves the alias.</summary>
+/// <summary>OpenAI's model object; <c>owned_by</c> names the channel that serves the alias first.</summary>
 internal sealed record ModelCard(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Object,
@@ -23,18 +24,19 @@ internal static class ModelsEndpoints
         var group = endpoints.MapGroup("/v1/models").WithTags("OpenAI").AddEndpointFilter<CallerFilter>();
         group.MapGet("/", (ModelRouter router, HttpContext context) =>
                 TypedResults.Json(
-                    new ModelList("list", router.Aliases
-                        .Where(alias => CallerFilter.Of(context).AllowsModel(alias.Key))
-                        .Select(alias => Card(alias.Key, alias.Value.Channel)).ToList()),
+                    new ModelList("list", router.Table.Routes.Values
+                        .Where(route => CallerFilter.Of(context).AllowsModel(route.Alias))
+                        .OrderBy(route => route.Alias, StringComparer.Ordinal)
+                        .Select(Card).ToList()),
                     GatewayJsonContext.Default.ModelList))
             .WithName("ListModels")
             .WithSummary("Lists the model aliases this gateway serves.");
 
         group.MapGet("/{model}", async (string model, ModelRouter router, HttpContext context) =>
             {
-                if (CallerFilter.Of(context).AllowsModel(model) && router.TryResolve(model, out var route))
+                if (CallerFilter.Of(context).AllowsModel(model) && router.TryGetRoute(model, out var route))
                 {
-                    return Results.Json(Card(route.Alias, route.ChannelId), GatewayJsonContext.Default.ModelCard);
+                    return Results.Json(Card(route), GatewayJsonContext.Default.ModelCard);
                 }
 
                 await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound,
@@ -48,5 +50,6 @@ internal static class ModelsEndpoints
         return endpoints;
     }
 
-    private static ModelCard Card(string alias, string channel) => new(alias, "model", 0, channel);
+    /// <summary>The card of an alias; <c>owned_by</c> names the channel of its first deployment.</summary>
+    private static ModelCard Card(ModelRoute route) => new(route.Alias, "model", 0, route.Deployments[0].ChannelId);
 }

@@ -11,4 +11,10 @@ namespace ActorRelay.Gateway.Errors;
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(UsageLine))]
 [JsonSerializable(typeof(ReportResponse))]
+[JsonSerializable(typeof(RouteRequest))]
+[JsonSerializable(typeof(RouteResponse))]
+[JsonSerializable(typeof(RoutingTableResponse))]
+[JsonSerializable(typeof(RouteHistoryResponse))]
+[JsonSerializable(typeof(ChannelResponse))]
+[JsonSerializable(typeof(List<ChannelResponse>))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

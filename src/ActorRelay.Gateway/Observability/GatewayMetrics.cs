@@ -45,4 +45,33 @@ internal static class GatewayMetrics
     public static readonly Counter LedgerWriteFailures = Prometheus.Metrics.CreateCounter(
         "actorrelay_ledger_write_failures_total",
         "Ledger writes that did not reach the journal after retries.");
+
+    public static readonly Gauge CircuitState = Prometheus.Metrics.CreateGauge(
+        "actorrelay_circuit_state",
+        "Each channel's circuit breaker as this node last learned it: 0 closed, 1 open, 2 half-open.",
+        new GaugeConfiguration { LabelNames = ["channel"] });
+
+    public static readonly Counter Attempts = Prometheus.Metrics.CreateCounter(
+        "actorrelay_upstream_attempts_total",
+        "Upstream attempts by channel and result (success, a failure kind, or rejected_<reason> when the channel refused admission).",
+        new CounterConfiguration { LabelNames = ["channel", "result"] });
+
+    public static readonly Counter Fallbacks = Prometheus.Metrics.CreateCounter(
+        "actorrelay_fallbacks_total",
+        "Calls answered by another deployment than the first one planned, or in a later retry round.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter Retries = Prometheus.Metrics.CreateCounter(
+        "actorrelay_retry_rounds_total",
+        "Retry rounds started after every planned deployment failed.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter RateLimited = Prometheus.Metrics.CreateCounter(
+        "actorrelay_rate_limited_total",
+        "Calls refused with 429 by a key's or tenant's rate limit.",
+        new CounterConfiguration { LabelNames = ["scope"] });
+
+    public static readonly Counter IdempotentReplays = Prometheus.Metrics.CreateCounter(
+        "actorrelay_idempotent_replays_total",
+        "Repeated Idempotency-Key requests answered with the first call's result.");
 }

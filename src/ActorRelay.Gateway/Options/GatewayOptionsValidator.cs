@@ -1,3 +1,4 @@
+using ActorRelay.Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway.Options;
@@ -32,18 +33,56 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 failures.Add($"{key}:MaxConcurrency must be positive.");
             }
 
-            if (channel.TimeoutSeconds <= 0)
+            if (channel.TimeoutSeconds <= 0 || channel.ConnectTimeoutSeconds <= 0 || channel.StallTimeoutSeconds <= 0 || channel.TotalTimeoutSeconds <= 0)
             {
-                failures.Add($"{key}:TimeoutSeconds must be positive.");
+                failures.Add($"{key}:TimeoutSeconds, ConnectTimeoutSeconds, StallTimeoutSeconds and TotalTimeoutSeconds must be positive.");
+            }
+
+            failures.AddRange(channel.Breaker.ToOptions().Validate().Select(error => $"{key}:Breaker: {error}"));
+            ValidateLimits($"{key}:Quota", channel.Quota, failures);
+        }
+
+        foreach (var alias in options.Models.Keys.Where(options.Routes.ContainsKey))
+        {
+            failures.Add($"{root}:Models:{alias} and {root}:Routes:{alias} both define the alias; keep one.");
+        }
+
+        foreach (var (alias, route) in ConfiguredRoutes.From(options))
+        {
+            var section = options.Routes.ContainsKey(alias) ? $"{root}:Routes:{alias}" : $"{root}:Models:{alias}";
+            failures.AddRange(route.Validate().Select(error => $"{section}: {error}"));
+            foreach (var deployment in route.Deployments.Where(deployment => !options.Channels.ContainsKey(deployment.ChannelId)))
+            {
+                failures.Add($"{section}: channel '{deployment.ChannelId}' (deployment '{deployment.Id}') is not in {root}:Channels.");
             }
         }
 
-        foreach (var (alias, route) in options.Models)
+        failures.AddRange(options.Retry.ToPolicy().Validate().Select(error => $"{root}:Retry: {error}"));
+        if (options.Retry.DeadlineSeconds <= 0)
         {
-            if (!options.Channels.ContainsKey(route.Channel))
-            {
-                failures.Add($"{root}:Models:{alias}:Channel names '{route.Channel}', which is not in {root}:Channels.");
-            }
+            failures.Add($"{root}:Retry:DeadlineSeconds must be positive.");
+        }
+
+        ValidateLimits($"{root}:RateLimits:DefaultTenant", options.RateLimits.DefaultTenant, failures);
+        ValidateLimits($"{root}:RateLimits:DefaultKey", options.RateLimits.DefaultKey, failures);
+        foreach (var (tenant, limits) in options.RateLimits.Tenants)
+        {
+            ValidateLimits($"{root}:RateLimits:Tenants:{tenant}", limits, failures);
+        }
+
+        foreach (var (keyId, limits) in options.RateLimits.Keys)
+        {
+            ValidateLimits($"{root}:RateLimits:Keys:{keyId}", limits, failures);
+        }
+
+        if (options.Idempotency.WindowSeconds <= 0 || options.Idempotency.MaxStoredBytes < 0)
+        {
+            failures.Add($"{root}:Idempotency:WindowSeconds must be positive and MaxStoredBytes not negative.");
+        }
+
+        if (options.Routing.RefreshSeconds <= 0 || options.Routing.HealthPollSeconds <= 0)
+        {
+            failures.Add($"{root}:Routing:RefreshSeconds and HealthPollSeconds must be positive.");
         }
 
         foreach (var (model, price) in options.Prices.Models)
@@ -55,6 +94,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateLimits(string key, LimitOptions limits, List<string> failures)
+    {
+        if (limits.RequestsPerMinute is <= 0 || limits.TokensPerMinute is <= 0)
+        {
+            failures.Add($"{key}: RequestsPerMinute and TokensPerMinute must be positive when set.");
+        }
     }
 
     private static bool IsHttpUrl(string? value) =>

@@ -3,7 +3,7 @@ using ActorRelay.Core.Protocol;
 
 namespace ActorRelay.Gateway.Relay;
 
-/// <summary>What one relayed call did, gathered as it runs and settled (billed, measured) when it ends.</summary>
+/// <summary>What one upstream attempt did, gathered as it runs and settled (billed, measured) when the call ends.</summary>
 internal sealed class CallTally
 {
     public CallStatus Status { get; set; } = CallStatus.UpstreamFailed;
@@ -21,6 +21,9 @@ internal sealed class CallTally
     public long FirstTokenTimestamp { get; set; }
 
     public bool SawDone { get; set; }
+
+    /// <summary>Set once a byte of this attempt went to the client: from then on it can be neither retried nor moved.</summary>
+    public bool FirstByteSent { get; set; }
 
     /// <summary>Set when a write to the client failed: the client left, whatever the exception was.</summary>
     public bool ClientGone { get; set; }

@@ -1,45 +1,42 @@
 using System.Diagnostics;
-using ActorRelay.Actors.Channels;
-using ActorRelay.Actors.Streaming;
+using ActorRelay.Actors.Idempotency;
+using ActorRelay.Actors.RateLimiting;
 using ActorRelay.Core.Ledger;
 using ActorRelay.Core.Protocol;
-using ActorRelay.Core.Sse;
+using ActorRelay.Core.Routing;
 using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Routing;
-using ActorRelay.Gateway.Upstream;
-using Akka.Streams;
 using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway.Relay;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: validate, resolve the alias, get the channel's admission, call the vendor,
-/// relay the answer (streams through Akka.Streams), then settle: release the channel with the outcome and bill
-/// exactly one ledger event.
+/// <c>POST /v1/chat/completions</c>: authenticate, validate, resolve the alias's route, honour an
+/// <c>Idempotency-Key</c>, take the key's and tenant's rate limits, reserve the budget, then run the attempt loop
+/// (<see cref="AttemptLoop"/>) and settle once: bill exactly one ledger event for the attempt that answered.
 /// </summary>
 internal sealed partial class ChatCompletionsRelay(
     ModelRouter router,
     PriceBook prices,
-    ChannelGate gate,
+    AttemptLoop attempts,
     LedgerClient ledger,
-    UpstreamClient upstream,
-    IMaterializer materializer,
+    RateLimitClient rateLimits,
+    IdempotencyClient idempotency,
     Authenticator authenticator,
     IOptionsMonitor<AccessOptions> access,
+    IOptionsMonitor<GatewayOptions> gateway,
     ILogger<ChatCompletionsRelay> logger)
 {
-    private const int ClientClosedRequest = 499;
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(60);
-    private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
 
     public async Task HandleAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
-        var startedAt = DateTimeOffset.UtcNow;
         var aborted = context.RequestAborted;
         var requestId = RequestIdMiddleware.RequestId(context);
 
@@ -63,7 +60,7 @@ internal sealed partial class ChatCompletionsRelay(
             return;
         }
 
-        if (!router.TryResolve(request.Model, out var route))
+        if (!router.TryGetRoute(request.Model, out var route))
         {
             await ErrorResponses.WriteOpenAiAsync(
                 context,
@@ -75,57 +72,141 @@ internal sealed partial class ChatCompletionsRelay(
             return;
         }
 
-        var timeout = TimeSpan.FromSeconds(route.Channel.TimeoutSeconds);
-        var lease = timeout + LeaseMargin;
-        if (!await ReserveBudgetAsync(context, caller, request, route, requestId, lease))
+        var call = new Call(context, caller, request, route, requestId, Lease(route));
+        var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length == 0)
         {
+            await ServeAsync(call, null);
             return;
         }
 
-        var rejection = await gate.AdmitAsync(route.ChannelId, requestId, lease, aborted);
-        if (rejection is not null)
-        {
-            await ledger.ReleaseAsync(caller.TenantId, requestId);
-            context.Response.Headers.RetryAfter = "1";
-            await ErrorResponses.WriteOpenAiAsync(
-                context,
-                rejection.Reason == RejectionReason.ConcurrencyLimit ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
-                rejection.Message,
-                rejection.Reason == RejectionReason.ConcurrencyLimit ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Server,
-                rejection.Reason == RejectionReason.ConcurrencyLimit ? "channel_concurrency_limit" : "channel_unavailable");
-            GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, context.Response.StatusCode.ToString()).Inc();
-            return;
-        }
-
-        var tally = new CallTally();
-        try
-        {
-            await RelayAsync(context, request, route, requestId, timeout, tally);
-            if (!aborted.IsCancellationRequested && !tally.ClientGone)
-            {
-                await context.Response.CompleteAsync();
-            }
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            tally.Status = CallStatus.ClientAborted;
-            tally.HttpStatus = ClientClosedRequest;
-        }
-        finally
-        {
-            await SettleAsync(caller, request, route, requestId, tally, startedAt, started);
-        }
+        await ServeIdempotentAsync(call, idempotencyKey, raw);
     }
 
     /// <summary>
-    /// Reserves the call's maximum cost (every body byte an input token at most, plus max_tokens of output) so that
-    /// concurrent calls can never together overspend a hard budget. False when refused (the answer is written).
+    /// The first call with a key runs and its answer is kept; a repeat waits for a running first call, then gets its
+    /// answer (<c>Idempotent-Replayed: true</c>) without calling the vendor or billing again.
     /// </summary>
-    private async Task<bool> ReserveBudgetAsync(HttpContext context, Caller caller, ChatRequest request, ResolvedRoute route, string requestId, TimeSpan lease)
+    private async Task ServeIdempotentAsync(Call call, string idempotencyKey, byte[] raw)
     {
+        var context = call.Context;
+        var scope = IdempotencyClient.Scope(call.Caller.TenantId, idempotencyKey);
+        var begin = await idempotency.BeginAsync(scope, call.RequestId, IdempotencyClient.Fingerprint(raw), call.Lease, context.RequestAborted);
+        switch (begin)
+        {
+            case IdempotencyCommands.Replay replay:
+                GatewayMetrics.IdempotentReplays.Inc();
+                LogReplayed(call.RequestId, replay.Result.OriginalRequestId);
+                context.Response.StatusCode = replay.Result.Status;
+                context.Response.ContentType = replay.Result.ContentType;
+                context.Response.Headers[ReplayedHeader] = "true";
+                context.Response.ContentLength = replay.Result.Body.Length;
+                await context.Response.Body.WriteAsync(replay.Result.Body, context.RequestAborted);
+                return;
+            case IdempotencyCommands.Refused refused:
+                await ErrorResponses.WriteOpenAiAsync(context,
+                    refused.Reason == IdempotencyRefusal.KeyReused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict,
+                    refused.Message, OpenAiErrorTypes.InvalidRequest,
+                    refused.Reason == IdempotencyRefusal.KeyReused ? "idempotency_key_reused" : "idempotency_result_not_kept");
+                return;
+        }
+
+        var recorder = new ResponseRecorder(call.RequestId, gateway.CurrentValue.Idempotency.MaxStoredBytes);
+        var succeeded = false;
+        try
+        {
+            succeeded = await ServeAsync(call, recorder);
+        }
+        finally
+        {
+            await idempotency.FinishAsync(scope, call.RequestId, succeeded, succeeded ? recorder.Result : null);
+        }
+    }
+
+    /// <summary>Rate limits, budget, the attempt loop and settlement; true when the call succeeded.</summary>
+    private async Task<bool> ServeAsync(Call call, ResponseRecorder? recorder)
+    {
+        var (context, caller, request, route) = (call.Context, call.Caller, call.Request, call.Route);
+        var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         var maxOutput = request.MaxOutputTokens ?? access.CurrentValue.DefaultMaxOutputTokens;
-        var maxCost = prices.Current.Price(route.VendorModel, new TokenUsage(request.BodyBytes, maxOutput, 0, Estimated: true)).Cost;
-        var reply = await ledger.ReserveAsync(caller.TenantId, requestId, caller.ProjectId, maxCost, lease, context.RequestAborted);
+        var tokens = TokenUsage.EstimateTokens(request.BodyBytes) + maxOutput;
+
+        var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
+        if (rate is not null)
+        {
+            RateLimitHeaders.Write(context.Response, rate);
+            if (!rate.Allowed)
+            {
+                await WriteRateLimitedAsync(context, route, rate);
+                return false;
+            }
+        }
+
+        var served = (CallTally?)null;
+        try
+        {
+            if (!await ReserveBudgetAsync(call, maxOutput))
+            {
+                return false;
+            }
+
+            var (tally, target) = await attempts.RunAsync(new AttemptLoop.Call(context, request, route, caller.TenantId, call.RequestId, call.Lease, tokens), recorder);
+            if (tally is null || target is null)
+            {
+                await ledger.ReleaseAsync(caller.TenantId, call.RequestId);
+                return false;
+            }
+
+            served = tally;
+            if (!context.RequestAborted.IsCancellationRequested && !tally.ClientGone)
+            {
+                await context.Response.CompleteAsync();
+            }
+
+            await SettleAsync(call, target, tally, startedAt, started);
+            return tally.Status == CallStatus.Succeeded;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested && served is null)
+        {
+            // The client left before any attempt answered: nothing reached it, nothing is billed.
+            await ledger.ReleaseAsync(caller.TenantId, call.RequestId);
+            return false;
+        }
+        finally
+        {
+            if (rate is { Allowed: true })
+            {
+                var used = served?.Usage(request.BodyBytes) ?? TokenUsage.None;
+                await rateLimits.GiveBackAsync(caller, tokens - used.InputTokens - used.OutputTokens);
+            }
+        }
+    }
+
+    private static async Task WriteRateLimitedAsync(HttpContext context, ModelRoute route, RateLimitCommands.Acquired rate)
+    {
+        var (scope, decision) = rate.Key is { Allowed: false } key ? ("key", key) : ("tenant", rate.Tenant!.Value);
+        GatewayMetrics.RateLimited.WithLabels(scope).Inc();
+        GatewayMetrics.Requests.WithLabels(route.Alias, "", "429").Inc();
+        var message = decision.TooLarge
+            ? $"This request asks for more tokens than the {scope}'s limit of {decision.LimitTokens} tokens per minute."
+            : $"Rate limit reached for this {scope}: {decision.LimitRequests} requests and {decision.LimitTokens} tokens per minute. Please try again in {RateLimitHeaders.Seconds(decision.RetryAfter)}s.";
+        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.RateLimit,
+            decision.TooLarge ? "rate_limit_request_too_large" : "rate_limit_exceeded");
+    }
+
+    /// <summary>
+    /// Reserves the call's maximum cost (every body byte an input token at most, plus max_tokens of output, at the
+    /// dearest deployment's prices) so that concurrent calls can never together overspend a hard budget. False when
+    /// refused (the answer is written).
+    /// </summary>
+    private async Task<bool> ReserveBudgetAsync(Call call, int maxOutput)
+    {
+        var (context, caller, route) = (call.Context, call.Caller, call.Route);
+        var table = prices.Current;
+        var usage = new TokenUsage(call.Request.BodyBytes, maxOutput, 0, Estimated: true);
+        var maxCost = route.Deployments.Max(deployment => table.Price(deployment.VendorModel, usage).Cost);
+        var reply = await ledger.ReserveAsync(caller.TenantId, call.RequestId, caller.ProjectId, maxCost, call.Lease, context.RequestAborted);
         if (reply.Outcome == ReserveOutcome.Granted)
         {
             return true;
@@ -141,238 +222,19 @@ internal sealed partial class ChatCompletionsRelay(
             return true;
         }
 
-        GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, "429").Inc();
+        GatewayMetrics.Requests.WithLabels(route.Alias, "", "429").Inc();
         await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests,
             $"{scope} has exhausted its {standing}. The budget resets at {budget.PeriodEnd:O}.",
             OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
         return false;
     }
 
-    private async Task RelayAsync(HttpContext context, ChatRequest request, ResolvedRoute route, string requestId, TimeSpan timeout, CallTally tally)
+    private async Task SettleAsync(Call call, ResolvedRoute route, CallTally tally, DateTimeOffset startedAt, long started)
     {
-        var aborted = context.RequestAborted;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        deadline.CancelAfter(timeout);
-        HttpResponseMessage response;
-        try
-        {
-            response = await upstream.SendChatCompletionAsync(route, request.ToUpstreamBody(route.VendorModel), requestId, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-        {
-            await FailAsync(context, tally, CallStatus.TimedOut, StatusCodes.Status504GatewayTimeout,
-                $"Channel '{route.ChannelId}' did not answer within {timeout.TotalSeconds:0.###} s.", OpenAiErrorTypes.Timeout, "upstream_timeout");
-            return;
-        }
-        catch (HttpRequestException exception)
-        {
-            LogUpstreamUnreachable(exception, route.ChannelId);
-            await FailAsync(context, tally, CallStatus.UpstreamFailed, StatusCodes.Status502BadGateway,
-                $"Channel '{route.ChannelId}' could not be reached: {exception.HttpRequestError}.", OpenAiErrorTypes.Upstream, "upstream_unreachable");
-            return;
-        }
-
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                await RelayVendorErrorAsync(context, route, response, tally, deadline.Token);
-            }
-            else if (request.Stream)
-            {
-                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
-                await RelayStreamAsync(context, request, route, response, tally);
-            }
-            else
-            {
-                await RelayBodyAsync(context, route, response, tally, deadline.Token, aborted);
-            }
-        }
-    }
-
-    private static async Task RelayBodyAsync(HttpContext context, ResolvedRoute route, HttpResponseMessage response, CallTally tally, CancellationToken deadline, CancellationToken aborted)
-    {
-        byte[] body;
-        try
-        {
-            body = await response.Content.ReadAsByteArrayAsync(deadline);
-        }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-        {
-            await FailAsync(context, tally, CallStatus.TimedOut, StatusCodes.Status504GatewayTimeout,
-                $"Channel '{route.ChannelId}' did not finish its answer in time.", OpenAiErrorTypes.Timeout, "upstream_timeout");
-            return;
-        }
-        catch (HttpRequestException)
-        {
-            await FailAsync(context, tally, CallStatus.UpstreamFailed, StatusCodes.Status502BadGateway,
-                $"Channel '{route.ChannelId}' dropped the connection before its answer was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted");
-            return;
-        }
-
-        var facts = ChatCompletionInspector.Inspect(body);
-        tally.ReportedUsage = facts.Usage;
-        tally.ContentBytes = facts.ContentBytes;
-        tally.Status = CallStatus.Succeeded;
-        tally.HttpStatus = StatusCodes.Status200OK;
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-        context.Response.ContentLength = body.Length;
-        try
-        {
-            await context.Response.Body.WriteAsync(body, aborted);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            tally.Status = CallStatus.ClientAborted;
-            tally.HttpStatus = ClientClosedRequest;
-        }
-    }
-
-    private async Task RelayStreamAsync(HttpContext context, ChatRequest request, ResolvedRoute route, HttpResponseMessage response, CallTally tally)
-    {
-        var aborted = context.RequestAborted;
-        var client = context.Response;
-        client.StatusCode = StatusCodes.Status200OK;
-        client.ContentType = "text/event-stream; charset=utf-8";
-        client.Headers.CacheControl = "no-cache";
-        client.Headers["X-Accel-Buffering"] = "no";
-        tally.HttpStatus = StatusCodes.Status200OK;
-        await client.StartAsync(aborted);
-
-        GatewayMetrics.StreamsInFlight.Inc();
-        try
-        {
-            var upstreamBody = await response.Content.ReadAsStreamAsync(aborted);
-            await SseRelay.RunAsync(upstreamBody, sse => ForwardAsync(sse, request, route, client, tally, aborted), materializer, aborted);
-            if (tally.SawDone)
-            {
-                tally.Status = CallStatus.Succeeded;
-                return;
-            }
-
-            tally.Status = CallStatus.UpstreamFailed;
-            await client.Body.WriteAsync(ErrorResponses.OpenAiSseEvent(
-                $"Channel '{route.ChannelId}' ended the stream before it was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"), aborted);
-        }
-        catch (Exception) when (tally.ClientGone || aborted.IsCancellationRequested)
-        {
-            tally.Status = CallStatus.ClientAborted;
-            tally.HttpStatus = ClientClosedRequest;
-        }
-        catch (Exception exception) when (exception is IOException or HttpRequestException or InvalidDataException)
-        {
-            LogStreamInterrupted(exception, route.ChannelId);
-            tally.Status = CallStatus.UpstreamFailed;
-            await client.Body.WriteAsync(ErrorResponses.OpenAiSseEvent(
-                $"Channel '{route.ChannelId}' dropped the stream before it was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"), aborted);
-        }
-        finally
-        {
-            GatewayMetrics.StreamsInFlight.Dec();
-        }
-    }
-
-    private static async Task ForwardAsync(SseEvent sse, ChatRequest request, ResolvedRoute route, HttpResponse client, CallTally tally, CancellationToken aborted)
-    {
-        if (sse.IsDone)
-        {
-            tally.SawDone = true;
-            await WriteToClientAsync(client, DoneEvent, tally, aborted);
-            return;
-        }
-
-        var facts = ChatCompletionInspector.Inspect(sse.Data.Span);
-        if (facts.Usage is { } usage)
-        {
-            tally.ReportedUsage = usage;
-        }
-
-        if (facts.ContentBytes > 0)
-        {
-            tally.ContentBytes += facts.ContentBytes;
-            if (tally.FirstTokenTimestamp == 0)
-            {
-                tally.FirstTokenTimestamp = Stopwatch.GetTimestamp();
-            }
-        }
-
-        // The usage-only chunk exists because the gateway asked for it; a client that did not ask never sees it.
-        if (facts is { Choices: 0, Usage: not null } && !request.ClientWantsUsage)
-        {
-            return;
-        }
-
-        await WriteToClientAsync(client, sse.ToWireBytes(), tally, aborted);
-    }
-
-    /// <summary>Writes and flushes one event; a failed write means the client left, whatever the exception says.</summary>
-    private static async Task WriteToClientAsync(HttpResponse client, byte[] bytes, CallTally tally, CancellationToken aborted)
-    {
-        try
-        {
-            await client.Body.WriteAsync(bytes, aborted);
-            await client.Body.FlushAsync(aborted);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            tally.ClientGone = true;
-            throw;
-        }
-    }
-
-    private static async Task RelayVendorErrorAsync(HttpContext context, ResolvedRoute route, HttpResponseMessage response, CallTally tally, CancellationToken deadline)
-    {
-        tally.VendorRefused = true;
-        tally.Status = CallStatus.UpstreamFailed;
-        var vendorStatus = (int)response.StatusCode;
-        byte[] vendorBody;
-        try
-        {
-            vendorBody = await response.Content.ReadAsByteArrayAsync(deadline);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
-        {
-            vendorBody = [];
-        }
-
-        if (response.Headers.RetryAfter is { } retryAfter)
-        {
-            context.Response.Headers.RetryAfter = retryAfter.ToString();
-        }
-
-        // A vendor 4xx is about the request: the client gets the vendor's status, and its OpenAI error body as is.
-        if (vendorStatus is >= 400 and < 500 && ChatCompletionInspector.IsErrorEnvelope(vendorBody))
-        {
-            tally.HttpStatus = vendorStatus;
-            context.Response.StatusCode = vendorStatus;
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(vendorBody, context.RequestAborted);
-            return;
-        }
-
-        var status = vendorStatus is >= 400 and < 500 ? vendorStatus : StatusCodes.Status502BadGateway;
-        var detail = System.Text.Encoding.UTF8.GetString(vendorBody.AsSpan(0, Math.Min(vendorBody.Length, 512)));
-        await FailAsync(context, tally, CallStatus.UpstreamFailed, status,
-            $"Channel '{route.ChannelId}' answered HTTP {vendorStatus}: {detail}",
-            vendorStatus == StatusCodes.Status429TooManyRequests ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Upstream,
-            $"upstream_http_{vendorStatus}");
-    }
-
-    private static async Task FailAsync(HttpContext context, CallTally tally, CallStatus status, int httpStatus, string message, string type, string code)
-    {
-        tally.Status = status;
-        tally.HttpStatus = httpStatus;
-        await ErrorResponses.WriteOpenAiAsync(context, httpStatus, message, type, code);
-    }
-
-    private async Task SettleAsync(Caller caller, ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, DateTimeOffset startedAt, long started)
-    {
+        var (caller, request) = (call.Caller, call.Request);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var usage = tally.Usage(request.BodyBytes);
         var priced = prices.Current.Price(route.VendorModel, usage);
-        await gate.ReleaseAsync(route.ChannelId, requestId, new CallOutcome(
-            tally.Status == CallStatus.Succeeded, tally.HttpStatus, elapsed.TotalMilliseconds, usage.InputTokens, usage.OutputTokens));
 
         GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString()).Inc();
         GatewayMetrics.RequestDuration.WithLabels(route.Alias, route.ChannelId).Observe(elapsed.TotalSeconds);
@@ -392,7 +254,7 @@ internal sealed partial class ChatCompletionsRelay(
 
         LogRelayed(route.Alias, route.ChannelId, tally.Status, tally.HttpStatus, elapsed.TotalMilliseconds, usage.InputTokens, usage.OutputTokens, usage.Estimated);
         await ledger.RecordAsync(new LedgerEvents.CostRecorded(
-            requestId,
+            call.RequestId,
             caller.TenantId,
             route.Alias,
             route.ChannelId,
@@ -413,6 +275,15 @@ internal sealed partial class ChatCompletionsRelay(
             caller.Tags));
     }
 
+    /// <summary>How long the call may hold its reservations: the request deadline plus the slowest deployment's total timeout.</summary>
+    private TimeSpan Lease(ModelRoute route)
+    {
+        var options = gateway.CurrentValue;
+        var slowest = route.Deployments.Max(deployment =>
+            options.Channels.TryGetValue(deployment.ChannelId, out var channel) ? channel.TotalTimeoutSeconds : 0);
+        return TimeSpan.FromSeconds(options.Retry.DeadlineSeconds + slowest) + LeaseMargin;
+    }
+
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 4096);
@@ -423,15 +294,14 @@ internal sealed partial class ChatCompletionsRelay(
     [LoggerMessage(Level = LogLevel.Information, Message = "Relayed {Model} via {Channel}: {Status}, HTTP {HttpStatus}, {ElapsedMs:0.0} ms, {InputTokens} in / {OutputTokens} out tokens (estimated: {Estimated})")]
     private partial void LogRelayed(string model, string channel, CallStatus status, int httpStatus, double elapsedMs, long inputTokens, long outputTokens, bool estimated);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} could not be reached")]
-    private partial void LogUpstreamUnreachable(Exception exception, string channel);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} interrupted a stream")]
-    private partial void LogStreamInterrupted(Exception exception, string channel);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Scope} went over its soft {Standing}")]
     private partial void LogSoftBudgetExceeded(string scope, string standing);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {VendorModel} has no price in price table {PriceVersion}; billed at zero")]
     private partial void LogUnpriced(string vendorModel, string priceVersion);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} repeats idempotent request {OriginalRequestId}; replayed its answer")]
+    private partial void LogReplayed(string requestId, string originalRequestId);
+
+    private sealed record Call(HttpContext Context, Caller Caller, ChatRequest Request, ModelRoute Route, string RequestId, TimeSpan Lease);
 }

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Routing;
@@ -14,6 +15,7 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
 {
     public const string HttpClientName = "upstream";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+    private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("actorrelay.connect-timeout");
 
     public async Task<HttpResponseMessage> SendChatCompletionAsync(ResolvedRoute route, byte[] body, string requestId, CancellationToken cancellationToken)
     {
@@ -21,6 +23,7 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonContentType } },
         };
+        request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(route.Channel.ConnectTimeoutSeconds));
         request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
         if (!string.IsNullOrEmpty(route.Channel.ApiKey))
         {
@@ -40,6 +43,33 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
         finally
         {
             request.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The handler's connect step, under the connect timeout of the channel whose request opens the connection. A
+    /// timeout surfaces as an <see cref="HttpRequestException"/> whose inner exception is a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var configured) ? configured : TimeSpan.FromSeconds(10);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, deadline.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"Connecting to {context.DnsEndPoint} took longer than {timeout.TotalSeconds:0.###} s.");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

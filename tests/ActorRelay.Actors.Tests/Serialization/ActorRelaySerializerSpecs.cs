@@ -1,11 +1,16 @@
 using ActorRelay.Actors.Access;
 using ActorRelay.Actors.Channels;
+using ActorRelay.Actors.Idempotency;
 using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.RateLimiting;
+using ActorRelay.Actors.Routing;
 using ActorRelay.Actors.Serialization;
 using ActorRelay.Actors.Tests.Ledger;
 using ActorRelay.Core;
 using ActorRelay.Core.Access;
 using ActorRelay.Core.Ledger;
+using ActorRelay.Core.Policy;
+using ActorRelay.Core.Routing;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Hosting.TestKit;
@@ -25,6 +30,13 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         [new TenantInfo("t", "T", new Dictionary<string, string> { ["team"] = "a" }, At)],
         [new ProjectInfo("t", "p", "P", new Dictionary<string, string>(), At)],
         [new KeyInfo("key_1", "t", "p", "k", "hash", "d", ["m"], null, At, null, null)]);
+
+    private static readonly ChannelHealth Health = new("c", false, CircuitState.HalfOpen, 42.5, 3);
+    private static readonly IdempotentResult Result = new("r", 200, "application/json", [1, 2, 3]);
+    private static readonly RouteSpec Route = new("m", RoutingStrategy.LowestLatency,
+        [new Deployment("a", "ch-a", "vm", 3, 0), new Deployment("b", "ch-b", "vm", 1, 1)],
+        [new CanarySpec("b", 5, ["t1"]), new CanarySpec("a", 1, null)]);
+    private static readonly RouteDirectoryView Routes = new(3, [Route], [new RouteChange(3, "m", "set", Route, At), new RouteChange(2, "x", "removed", null, At)]);
 
     public static TheoryData<IActorRelayMessage> Messages() =>
     [
@@ -65,12 +77,31 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         new LedgerCommands.CostAck("r1", true),
         new LedgerQueries.GetUsage("t1"),
         new LedgerQueries.UsageReport("t1", new UsageTotals(1, 1, 1, 0, 1m), new Dictionary<string, UsageTotals> { ["m"] = new(1, 1, 1, 0, 1m) }),
-        new ChannelCommands.Admit("c", "r", 30),
-        new ChannelCommands.Admitted("r"),
-        new ChannelCommands.Rejected("r", RejectionReason.ConcurrencyLimit, "full"),
-        new ChannelCommands.Release("c", "r", new CallOutcome(true, 200, 12.5, 3, 4)),
+        new ChannelCommands.Admit("c", "r", 30, 1_200),
+        new ChannelCommands.Admitted("r", true, Health),
+        new ChannelCommands.Rejected("r", RejectionReason.CircuitOpen, "open", 2.5, Health),
+        new ChannelCommands.Release("c", "r", new CallOutcome(CallVerdict.Failed, 503, 12.5, 3, 4)),
         new ChannelQueries.GetChannelStats("c"),
-        new ChannelQueries.ChannelStats("c", 1, 2, 3, 4, 5, 6, 7.5),
+        new ChannelQueries.ChannelStats("c", 1, 2, 3, 4, 5, 6, 7.5, new CircuitBreakerSnapshot(
+            CircuitState.Open, At, At.AddSeconds(10), TimeSpan.FromSeconds(10), 5, 20, 10, 0, 0, 1, CircuitTrip.FailureRate)),
+        new ChannelQueries.GetChannelHealth("c"),
+        Health,
+        new RateLimitCommands.Acquire("t", "key_1", new RateLimits(60, 10_000), null, 500),
+        new RateLimitCommands.Acquired(false, new RateDecision(false, TimeSpan.FromSeconds(3), 0, 9_000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(6), 60, 10_000), null),
+        new RateLimitCommands.GiveBack("t", null, 120),
+        new IdempotencyCommands.Begin("t.abc", "r", "f00d", 180, 3600),
+        new IdempotencyCommands.Finish("t.abc", "r", true, Result),
+        new IdempotencyCommands.Proceed("r"),
+        new IdempotencyCommands.Replay("r2", Result),
+        new IdempotencyCommands.Refused("r2", IdempotencyRefusal.KeyReused, "other body"),
+        new RouteEvents.RouteSet(3, Route, At),
+        new RouteEvents.RouteRemoved(4, "m", At),
+        Routes,
+        new RouteCommands.SetRoute(Route, 2),
+        new RouteCommands.RemoveRoute("m", null),
+        new RouteCommands.RouteReply(RouteOutcome.Conflict, "stale", Routes),
+        new RouteQueries.GetRoutes(1),
+        new RouteQueries.RoutesUnchanged(1),
     ];
 
     [Theory]

@@ -192,4 +192,35 @@ public sealed class RateLimiterTests
     {
         Assert.Empty(new RateLimits(1, 1).Validate());
     }
+
+    [Fact]
+    public void WouldAllow_TakesNothing()
+    {
+        var limiter = new RateLimiter(new RateLimits(1, 100), Start);
+
+        Assert.True(limiter.WouldAllow(Start, 100));
+        Assert.True(limiter.WouldAllow(Start, 100));
+        Assert.False(limiter.WouldAllow(Start, 101));
+        Assert.True(limiter.Decide(Start, 100).Allowed);
+        Assert.False(limiter.WouldAllow(Start, 0));
+    }
+
+    [Fact]
+    public void Resize_CarriesOverConsumption()
+    {
+        var limiter = new RateLimiter(new RateLimits(10, 1_000), Start);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(limiter.Decide(Start, 100).Allowed);
+        }
+
+        var raised = limiter.Resize(new RateLimits(20, 2_000), Start);
+        var lowered = limiter.Resize(new RateLimits(3, 300), Start);
+
+        Assert.Equal(16, raised.Requests.Available(Start));
+        Assert.Equal(1_600, raised.Tokens.Available(Start));
+        Assert.Equal(0, lowered.Requests.Available(Start));
+        Assert.Equal(0, lowered.Tokens.Available(Start));
+        Assert.Equal(new RateLimits(20, 2_000), raised.Limits);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using ActorRelay.Gateway.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.Cluster;
@@ -50,6 +51,90 @@ public sealed class TwoNodeClusterTests : IDisposable
             () => Chat.UsageAsync(first.Client), usage => (long)usage["totals"]!["requests"]! == 6, "both nodes' calls reach one ledger");
         var fromSecond = await Chat.UsageAsync(second.Client);
         Assert.Equal(fromFirst.ToJsonString(), fromSecond.ToJsonString());
+    }
+
+    [Fact]
+    public async Task RateLimitsAndRouteChanges_HoldAcrossTwoNodes()
+    {
+        var limits = new Dictionary<string, string?>
+        {
+            ["ActorRelay:RateLimits:DefaultKey:RequestsPerMinute"] = "6",
+            ["ActorRelay:Channels:quota:Type"] = "Simulated",
+            ["ActorRelay:Channels:quota:ApiKey"] = RunningGateway.VendorKey,
+            ["ActorRelay:Channels:quota:Quota:RequestsPerMinute"] = "3",
+            ["ActorRelay:Models:m-quota:Channel"] = "quota",
+            ["ActorRelay:Models:m-quota:VendorModel"] = "sim-small",
+        };
+        await using var first = await RunningGateway.StartAsync(_databases[0], overrides: limits);
+        var seed = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        await using var second = await RunningGateway.StartAsync(_databases[1], overrides: new Dictionary<string, string?>(limits)
+        {
+            ["ActorRelay:Akka:Cluster:SeedNodes:0"] = seed,
+        });
+
+        // The demo key may make 6 calls a minute, whichever node takes them.
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 12; i++)
+        {
+            var response = await (i % 2 == 0 ? first : second).Client.SendAsync(Chat.Request("m-ok", $"limited {i}"));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused?.Dispose();
+                refused = response;
+            }
+            else
+            {
+                Assert.Equal("6", response.Headers.GetValues("x-ratelimit-limit-requests").Single());
+                response.Dispose();
+            }
+        }
+
+        Assert.Equal(6, statuses.Count(status => status == HttpStatusCode.OK));
+        Assert.Equal(6, statuses.Count(status => status == HttpStatusCode.TooManyRequests));
+        using (refused)
+        {
+            Assert.Equal("rate_limit_exceeded", (string?)(await Chat.JsonAsync(refused!))["error"]!["code"]);
+            Assert.Equal("6", refused!.Headers.GetValues("x-ratelimit-limit-requests").Single());
+            Assert.Equal("0", refused.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+            Assert.Matches("^[0-9.ms]+$", refused.Headers.GetValues("x-ratelimit-reset-requests").Single());
+            Assert.True(refused.Headers.RetryAfter!.Delta >= TimeSpan.FromSeconds(1));
+            Assert.False(refused.Headers.Contains("x-ratelimit-limit-tokens"));
+        }
+
+        // The channel's vendor quota (3 a minute) holds across both nodes for another key.
+        await first.CreateTenantAsync("quota-tenant");
+        var (key, _) = await first.IssueKeyAsync("quota-tenant");
+        await Eventually.ReturnsAsync(async () =>
+        {
+            using var client = second.ClientWithKey(key);
+            using var models = await client.GetAsync("/v1/models");
+            return models.StatusCode;
+        }, status => status == HttpStatusCode.OK, "the new key reaches the second node");
+        var quotaStatuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var client = (i % 2 == 0 ? first : second).ClientWithKey(key);
+            using var response = await client.SendAsync(Chat.Request("m-quota", $"quota {i}"));
+            quotaStatuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("channel_rate_limit", (string?)(await Chat.JsonAsync(response))["error"]!["code"]);
+            }
+        }
+
+        Assert.Equal(3, quotaStatuses.Count(status => status == HttpStatusCode.OK));
+
+        // A route set on one node reaches the other within seconds.
+        using var set = await first.Admin.PutAsJsonAsync("/admin/routes/m-moved", new { deployments = new[] { new { id = "moved", channel = "ok" } } });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        using var client2 = second.ClientWithKey(key);
+        await Eventually.ReturnsAsync(async () =>
+        {
+            using var response = await client2.SendAsync(Chat.Request("m-moved", "moved"));
+            return response.StatusCode;
+        }, status => status == HttpStatusCode.OK, "the second node serves the route set on the first", seconds: 10);
     }
 
     [Fact]

@@ -48,7 +48,9 @@ public sealed class RunningGateway : IAsyncDisposable
 
     public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"actorrelay-gw-{Guid.NewGuid():N}.db");
 
-    public static async Task<RunningGateway> StartAsync(string? databasePath = null, ILoggerProvider? logs = null, IDictionary<string, string?>? overrides = null)
+    /// <param name="jsonFile">A JSON configuration file read after the settings and re-read when it changes, like appsettings.json.</param>
+    public static async Task<RunningGateway> StartAsync(
+        string? databasePath = null, ILoggerProvider? logs = null, IDictionary<string, string?>? overrides = null, string? jsonFile = null)
     {
         databasePath ??= NewDatabasePath();
         var settings = BaseSettings(databasePath);
@@ -61,6 +63,10 @@ public sealed class RunningGateway : IAsyncDisposable
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(settings);
+            if (jsonFile is not null)
+            {
+                builder.Configuration.AddJsonFile(jsonFile, optional: false, reloadOnChange: true);
+            }
             if (logs is not null)
             {
                 builder.Logging.AddProvider(logs);
@@ -116,6 +122,7 @@ public sealed class RunningGateway : IAsyncDisposable
             ["SimulatedVendor:ApiKey"] = VendorKey,
             ["ActorRelay:Access:AdminKey"] = AdminKey,
             ["ActorRelay:Access:RefreshSeconds"] = "0.5",
+            ["ActorRelay:Routing:RefreshSeconds"] = "0.5",
             ["ActorRelay:Access:Demo:Enabled"] = "true",
             ["ActorRelay:Access:Demo:TenantId"] = "demo",
             ["ActorRelay:Access:Demo:Key"] = DemoKey,

@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using ActorRelay.Actors.Streaming;
+using ActorRelay.Core.Ledger;
+using ActorRelay.Core.Policy;
+using ActorRelay.Core.Protocol;
+using ActorRelay.Core.Sse;
+using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Observability;
+using ActorRelay.Gateway.Routing;
+using ActorRelay.Gateway.Upstream;
+using Akka.Streams;
+
+namespace ActorRelay.Gateway.Relay;
+
+/// <summary>
+/// One call to one deployment, under its channel's timeouts: connect, first token (the first SSE event, or the whole
+/// answer of a non-stream), stall (silence between events) and total. Nothing reaches the client before the vendor's
+/// first event (or whole answer), so a failure up to then is returned for the attempt loop to fall back or retry; a
+/// failure after it ends the stream with an SSE error event and bills what was delivered.
+/// </summary>
+internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, ILogger<UpstreamAttempt> logger)
+{
+    private const int ClientClosedRequest = 499;
+    private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
+
+    public async Task<AttemptResult> RunAsync(HttpContext context, ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
+    {
+        var aborted = context.RequestAborted;
+        var channel = route.Channel;
+        var timer = new AttemptTimer(channel);
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        watchdog.CancelAfter(timer.FirstTokenDeadline);
+        HttpResponseMessage response;
+        try
+        {
+            response = await upstream.SendChatCompletionAsync(route, request.ToUpstreamBody(route.VendorModel), requestId, watchdog.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return TimedOut(route, timer);
+        }
+        catch (HttpRequestException exception)
+        {
+            LogUpstreamUnreachable(exception, route.ChannelId);
+            return exception.InnerException is TimeoutException
+                ? AttemptResult.Before(FailureKind.Timeout, new ClientError(StatusCodes.Status504GatewayTimeout,
+                    $"Channel '{route.ChannelId}' could not be connected to within {channel.ConnectTimeoutSeconds:0.###} s.", OpenAiErrorTypes.Timeout, "upstream_timeout"))
+                : AttemptResult.Before(FailureKind.Connect, new ClientError(StatusCodes.Status502BadGateway,
+                    $"Channel '{route.ChannelId}' could not be reached: {exception.HttpRequestError}.", OpenAiErrorTypes.Upstream, "upstream_unreachable"));
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                return await VendorErrorAsync(route, response, tally, watchdog.Token);
+            }
+
+            return request.Stream
+                ? await StreamAsync(context, request, route, response, tally, recorder, timer, watchdog)
+                : await BodyAsync(context, route, response, tally, recorder, timer, watchdog.Token);
+        }
+    }
+
+    private static AttemptResult TimedOut(ResolvedRoute route, AttemptTimer timer) =>
+        AttemptResult.Before(FailureKind.Timeout, new ClientError(StatusCodes.Status504GatewayTimeout,
+            $"Channel '{route.ChannelId}' did not answer within {timer.FirstTokenDeadline.TotalSeconds:0.###} s.", OpenAiErrorTypes.Timeout, "upstream_timeout"));
+
+    private static async Task<AttemptResult> BodyAsync(
+        HttpContext context, ResolvedRoute route, HttpResponseMessage response, CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationToken deadline)
+    {
+        var aborted = context.RequestAborted;
+        byte[] body;
+        try
+        {
+            body = await response.Content.ReadAsByteArrayAsync(deadline);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return TimedOut(route, timer);
+        }
+        catch (HttpRequestException)
+        {
+            return AttemptResult.Before(FailureKind.Interrupted, new ClientError(StatusCodes.Status502BadGateway,
+                $"Channel '{route.ChannelId}' dropped the connection before its answer was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"));
+        }
+
+        var latencyMs = timer.ElapsedMs;
+        var facts = ChatCompletionInspector.Inspect(body);
+        tally.ReportedUsage = facts.Usage;
+        tally.ContentBytes = facts.ContentBytes;
+        tally.Status = CallStatus.Succeeded;
+        tally.HttpStatus = StatusCodes.Status200OK;
+        tally.FirstByteSent = true;
+        var contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        if (recorder is not null)
+        {
+            recorder.ContentType = contentType;
+            recorder.Append(body);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        try
+        {
+            await context.Response.Body.WriteAsync(body, aborted);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException)
+        {
+            tally.Status = CallStatus.ClientAborted;
+            tally.HttpStatus = ClientClosedRequest;
+            return AttemptResult.ClientGone;
+        }
+
+        return AttemptResult.Success(latencyMs);
+    }
+
+    private async Task<AttemptResult> StreamAsync(
+        HttpContext context, ChatRequest request, ResolvedRoute route, HttpResponseMessage response, CallTally tally,
+        ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
+    {
+        var aborted = context.RequestAborted;
+        var stream = new StreamState(context.Response, request, tally, recorder, timer, watchdog);
+        if (recorder is not null)
+        {
+            recorder.ContentType = StreamState.ContentType;
+        }
+
+        GatewayMetrics.StreamsInFlight.Inc();
+        try
+        {
+            var upstreamBody = await response.Content.ReadAsStreamAsync(watchdog.Token);
+            await SseRelay.RunAsync(upstreamBody, stream.ForwardAsync, materializer, watchdog.Token);
+            if (tally.SawDone)
+            {
+                tally.Status = CallStatus.Succeeded;
+                return AttemptResult.Success(stream.FirstEventMs);
+            }
+
+            return await FailStreamAsync(stream, FailureKind.Interrupted, CallStatus.UpstreamFailed, new ClientError(StatusCodes.Status502BadGateway,
+                $"Channel '{route.ChannelId}' ended the stream before it was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"));
+        }
+        catch (Exception) when (tally.ClientGone || aborted.IsCancellationRequested)
+        {
+            tally.Status = CallStatus.ClientAborted;
+            tally.HttpStatus = ClientClosedRequest;
+            return AttemptResult.ClientGone;
+        }
+        catch (Exception) when (watchdog.IsCancellationRequested)
+        {
+            var (limit, message) = !tally.FirstByteSent
+                ? ("first-token", $"Channel '{route.ChannelId}' sent no event within {timer.FirstTokenDeadline.TotalSeconds:0.###} s.")
+                : timer.TotalExpired
+                    ? ("total", $"Channel '{route.ChannelId}' did not finish the stream within {route.Channel.TotalTimeoutSeconds:0.###} s; it was cut.")
+                    : ("stall", $"Channel '{route.ChannelId}' stalled for {route.Channel.StallTimeoutSeconds:0.###} s; the stream was cut.");
+            LogStreamTimedOut(route.ChannelId, limit);
+            return await FailStreamAsync(stream, FailureKind.Timeout, CallStatus.TimedOut,
+                new ClientError(StatusCodes.Status504GatewayTimeout, message, OpenAiErrorTypes.Timeout, "upstream_timeout"));
+        }
+        catch (Exception exception) when (exception is IOException or HttpRequestException or InvalidDataException)
+        {
+            LogStreamInterrupted(exception, route.ChannelId);
+            return await FailStreamAsync(stream, FailureKind.Interrupted, CallStatus.UpstreamFailed, new ClientError(StatusCodes.Status502BadGateway,
+                $"Channel '{route.ChannelId}' dropped the stream before it was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"));
+        }
+        finally
+        {
+            GatewayMetrics.StreamsInFlight.Dec();
+        }
+    }
+
+    /// <summary>Before the first event nothing was sent: the error waits for the attempt loop. After it, the stream ends with an SSE error event.</summary>
+    private static async Task<AttemptResult> FailStreamAsync(StreamState stream, FailureKind kind, CallStatus status, ClientError error)
+    {
+        if (!stream.Tally.FirstByteSent)
+        {
+            return AttemptResult.Before(kind, error);
+        }
+
+        stream.Tally.Status = status;
+        try
+        {
+            await stream.WriteAsync(ErrorResponses.OpenAiSseEvent(error.Message, error.Type, error.Code));
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException)
+        {
+            stream.Tally.Status = CallStatus.ClientAborted;
+            stream.Tally.HttpStatus = ClientClosedRequest;
+            return AttemptResult.ClientGone;
+        }
+
+        return AttemptResult.After(kind);
+    }
+
+    private static async Task<AttemptResult> VendorErrorAsync(ResolvedRoute route, HttpResponseMessage response, CallTally tally, CancellationToken deadline)
+    {
+        tally.VendorRefused = true;
+        tally.Status = CallStatus.UpstreamFailed;
+        var vendorStatus = (int)response.StatusCode;
+        byte[] vendorBody;
+        try
+        {
+            vendorBody = await response.Content.ReadAsByteArrayAsync(deadline);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            vendorBody = [];
+        }
+
+        var retryAfter = response.Headers.RetryAfter;
+        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+
+        // A vendor 4xx is about the request: the client gets the vendor's status, and its OpenAI error body as is.
+        var passThrough = vendorStatus is >= 400 and < 500 && ChatCompletionInspector.IsErrorEnvelope(vendorBody);
+        var detail = System.Text.Encoding.UTF8.GetString(vendorBody.AsSpan(0, Math.Min(vendorBody.Length, 512)));
+        var error = new ClientError(
+            vendorStatus is >= 400 and < 500 ? vendorStatus : StatusCodes.Status502BadGateway,
+            $"Channel '{route.ChannelId}' answered HTTP {vendorStatus}: {detail}",
+            vendorStatus == StatusCodes.Status429TooManyRequests ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Upstream,
+            $"upstream_http_{vendorStatus}",
+            passThrough ? vendorBody : null,
+            retryAfter?.ToString());
+        return AttemptResult.Before(FailureKind.HttpStatus, error, vendorStatus, wait);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} could not be reached")]
+    private partial void LogUpstreamUnreachable(Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} interrupted a stream")]
+    private partial void LogStreamInterrupted(Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} missed its {Limit} timeout")]
+    private partial void LogStreamTimedOut(string channel, string limit);
+
+    /// <summary>The attempt's clock: the first-token deadline, then the stall timeout re-armed on every event, never past the total.</summary>
+    private sealed class AttemptTimer(Options.ChannelOptions channel)
+    {
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private readonly TimeSpan _total = TimeSpan.FromSeconds(channel.TotalTimeoutSeconds);
+        private readonly TimeSpan _stall = TimeSpan.FromSeconds(channel.StallTimeoutSeconds);
+
+        public TimeSpan FirstTokenDeadline => Min(TimeSpan.FromSeconds(channel.TimeoutSeconds), _total);
+
+        public double ElapsedMs => Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+
+        public bool TotalExpired => Stopwatch.GetElapsedTime(_started) >= _total;
+
+        /// <summary>How long the next event may take: the stall timeout, or what is left of the total.</summary>
+        public TimeSpan NextEventDeadline => Min(_stall, _total - Stopwatch.GetElapsedTime(_started));
+
+        private static TimeSpan Min(TimeSpan left, TimeSpan right) => left < right ? left : right;
+    }
+
+    /// <summary>The client side of one streamed attempt: commits the response on the first event and forwards the rest.</summary>
+    private sealed class StreamState(HttpResponse client, ChatRequest request, CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
+    {
+        public const string ContentType = "text/event-stream; charset=utf-8";
+
+        public CallTally Tally => tally;
+
+        public double FirstEventMs { get; private set; }
+
+        public async Task ForwardAsync(SseEvent sse)
+        {
+            var next = timer.NextEventDeadline;
+            watchdog.CancelAfter(next > TimeSpan.Zero ? next : TimeSpan.FromTicks(1));
+            if (sse.IsDone)
+            {
+                tally.SawDone = true;
+                await WriteAsync(DoneEvent);
+                return;
+            }
+
+            var facts = ChatCompletionInspector.Inspect(sse.Data.Span);
+            if (facts.Usage is { } usage)
+            {
+                tally.ReportedUsage = usage;
+            }
+
+            if (facts.ContentBytes > 0)
+            {
+                tally.ContentBytes += facts.ContentBytes;
+                if (tally.FirstTokenTimestamp == 0)
+                {
+                    tally.FirstTokenTimestamp = Stopwatch.GetTimestamp();
+                }
+            }
+
+            // The usage-only chunk exists because the gateway asked for it; a client that did not ask never sees it.
+            if (facts is { Choices: 0, Usage: not null } && !request.ClientWantsUsage)
+            {
+                return;
+            }
+
+            await WriteAsync(sse.ToWireBytes());
+        }
+
+        /// <summary>Writes and flushes one event, committing the response first; a failed write means the client left.</summary>
+        public async Task WriteAsync(byte[] bytes)
+        {
+            try
+            {
+                if (!tally.FirstByteSent)
+                {
+                    FirstEventMs = timer.ElapsedMs;
+                    tally.FirstByteSent = true;
+                    tally.HttpStatus = StatusCodes.Status200OK;
+                    client.StatusCode = StatusCodes.Status200OK;
+                    client.ContentType = ContentType;
+                    client.Headers.CacheControl = "no-cache";
+                    client.Headers["X-Accel-Buffering"] = "no";
+                    await client.StartAsync(client.HttpContext.RequestAborted);
+                }
+
+                recorder?.Append(bytes);
+                await client.Body.WriteAsync(bytes, client.HttpContext.RequestAborted);
+                await client.Body.FlushAsync(client.HttpContext.RequestAborted);
+            }
+            catch (Exception exception) when (exception is IOException or OperationCanceledException)
+            {
+                tally.ClientGone = true;
+                throw;
+            }
+        }
+    }
+}
