@@ -76,7 +76,7 @@ public static class LedgerReplay
         }
     }
 
-    /// <summary>A price table file: an appsettings-style file with <c>ActorRelay:Prices</c>, or just <c>{"Version":..,"Models":{..}}</c>.</summary>
+    /// <summary>A price table file: an appsettings-style file with <c>ActorRelay:Prices</c>, or just <c>{"Version":..,"Models":{..},"Channels":{..}}</c>.</summary>
     public static PriceTable LoadPrices(string path)
     {
         var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false).Build();
@@ -84,9 +84,9 @@ public static class LedgerReplay
         IConfiguration section = prices.Exists() ? prices : configuration;
 
         var version = section["Version"] ?? throw new InvalidDataException($"{path} has no price table Version.");
-        var models = section.GetSection("Models").GetChildren()
-            .Select(model => KeyValuePair.Create(model.Key, model.Get<ModelPrice>() ?? new ModelPrice()));
-        return new PriceTable(version, models);
+        var models = section.GetSection("Models").Get<Dictionary<string, ModelPrice>>() ?? [];
+        var channels = section.GetSection("Channels").Get<Dictionary<string, Dictionary<string, ModelPrice>>>() ?? [];
+        return new PriceTable(version, models, channels);
     }
 
     private static IHost BuildHost(JournalOptions journal)

@@ -11,5 +11,5 @@ public class PriceTableBenchmarks
         .Select(i => KeyValuePair.Create($"model-{i}", new ModelPrice { InputPerMillion = 0.15m + i, OutputPerMillion = 0.60m + i })));
 
     [Benchmark]
-    public PricedCost Price() => _table.Price("MODEL-137", new TokenUsage(1_234, 567, 100, false));
+    public PricedCost Price() => _table.Price("openai", "MODEL-137", new TokenUsage(1_234, 567, 100, false));
 }

@@ -240,4 +240,7 @@ public sealed class PriceOptions
 
     /// <summary>Prices per one million tokens, by vendor model name.</summary>
     public Dictionary<string, ModelPrice> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Prices that apply on one channel only, by channel id, then vendor model name; they win over <see cref="Models"/>.</summary>
+    public Dictionary<string, Dictionary<string, ModelPrice>> Channels { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

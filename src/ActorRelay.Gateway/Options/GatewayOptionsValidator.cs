@@ -85,11 +85,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"{root}:Routing:RefreshSeconds and HealthPollSeconds must be positive.");
         }
 
-        foreach (var (model, price) in options.Prices.Models)
+        var prices = options.Prices.Models.Select(model => ($"{root}:Prices:Models:{model.Key}", model.Value))
+            .Concat(options.Prices.Channels.SelectMany(channel => channel.Value.Select(model => ($"{root}:Prices:Channels:{channel.Key}:{model.Key}", model.Value))));
+        foreach (var (key, price) in prices)
         {
             if (price.InputPerMillion < 0 || price.OutputPerMillion < 0 || price.CachedInputPerMillion < 0)
             {
-                failures.Add($"{root}:Prices:Models:{model} must not be negative.");
+                failures.Add($"{key} must not be negative.");
             }
         }
 

@@ -205,7 +205,7 @@ internal sealed partial class ChatCompletionsRelay(
         var (context, caller, route) = (call.Context, call.Caller, call.Route);
         var table = prices.Current;
         var usage = new TokenUsage(call.Request.BodyBytes, maxOutput, 0, Estimated: true);
-        var maxCost = route.Deployments.Max(deployment => table.Price(deployment.VendorModel, usage).Cost);
+        var maxCost = route.Deployments.Max(deployment => table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
         var reply = await ledger.ReserveAsync(caller.TenantId, call.RequestId, caller.ProjectId, maxCost, call.Lease, context.RequestAborted);
         if (reply.Outcome == ReserveOutcome.Granted)
         {
@@ -234,7 +234,7 @@ internal sealed partial class ChatCompletionsRelay(
         var (caller, request) = (call.Caller, call.Request);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var usage = tally.Usage(request.BodyBytes);
-        var priced = prices.Current.Price(route.VendorModel, usage);
+        var priced = prices.Current.Price(route.ChannelId, route.VendorModel, usage);
 
         GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString()).Inc();
         GatewayMetrics.RequestDuration.WithLabels(route.Alias, route.ChannelId).Observe(elapsed.TotalSeconds);

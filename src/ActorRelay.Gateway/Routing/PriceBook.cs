@@ -20,5 +20,5 @@ internal sealed class PriceBook : IDisposable
 
     public void Dispose() => _subscription?.Dispose();
 
-    private static PriceTable Build(GatewayOptions options) => new(options.Prices.Version, options.Prices.Models);
+    private static PriceTable Build(GatewayOptions options) => new(options.Prices.Version, options.Prices.Models, options.Prices.Channels);
 }
