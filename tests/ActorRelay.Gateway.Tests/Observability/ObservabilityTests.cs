@@ -36,6 +36,10 @@ public sealed class ObservabilityTests(SharedGateway shared)
         Assert.Contains("/v1/chat/completions", paths.Select(path => path.Key));
         Assert.Contains("/v1/models", paths.Select(path => path.Key));
         Assert.Contains("/v1/usage", paths.Select(path => path.Key));
+        Assert.Contains("/admin/keys", paths.Select(path => path.Key));
+        Assert.Contains("/admin/keys/{id}/rotate", paths.Select(path => path.Key));
+        Assert.Contains("/admin/tenants/{tenant}/budget", paths.Select(path => path.Key));
+        Assert.Contains("/admin/usage", paths.Select(path => path.Key));
         Assert.NotNull(paths["/v1/chat/completions"]!["post"]);
     }
 
