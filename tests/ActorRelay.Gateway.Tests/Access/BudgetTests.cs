@@ -5,19 +5,8 @@ using ActorRelay.Gateway.Tests.Infrastructure;
 namespace ActorRelay.Gateway.Tests.Access;
 
 /// <summary>Budgets through the relay, each test on its own gateway and SQLite journal.</summary>
-public sealed class BudgetTests : IAsyncLifetime
+public sealed class BudgetTests : OwnJournal
 {
-    private readonly string _database = RunningGateway.NewDatabasePath();
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-        return ValueTask.CompletedTask;
-    }
-
     private static HttpRequestMessage FixedRequest(string model) =>
         Chat.Raw("""{"model":"MODEL","max_tokens":20,"messages":[{"role":"user","content":"budget probe"}]}""".Replace("MODEL", model, StringComparison.Ordinal));
 
@@ -28,7 +17,7 @@ public sealed class BudgetTests : IAsyncLifetime
     [Fact]
     public async Task HardBudget_200ConcurrentCallsAgainstABudgetFor50_AdmitsAtMost50AndNeverOverspends()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         await gateway.CreateTenantAsync("busy");
         var (key, _) = await gateway.IssueKeyAsync("busy");
         var budget = 50 * MaxCostOf("m-held");
@@ -57,7 +46,7 @@ public sealed class BudgetTests : IAsyncLifetime
     [Fact]
     public async Task HardBudget_Exhausted_RefusesWith429NamingTheBudget_AndSoftBudgetPasses()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         await gateway.CreateTenantAsync("small", "p");
         var (key, _) = await gateway.IssueKeyAsync("small", "p");
         using var client = gateway.ClientWithKey(key);
@@ -83,7 +72,7 @@ public sealed class BudgetTests : IAsyncLifetime
     [Fact]
     public async Task ProjectBudget_LimitsThatProjectOnly()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         await gateway.CreateTenantAsync("multi", "capped");
         using (await gateway.Admin.PostAsync("/admin/tenants/multi/projects", JsonContent("""{"id":"free"}""")))
         {
@@ -107,7 +96,7 @@ public sealed class BudgetTests : IAsyncLifetime
     public async Task BudgetStanding_SurvivesARestart()
     {
         JsonNode before;
-        await using (var first = await RunningGateway.StartAsync(_database))
+        await using (var first = await RunningGateway.StartAsync(Database))
         {
             await first.CreateTenantAsync("steady");
             var (key, _) = await first.IssueKeyAsync("steady");
@@ -124,7 +113,7 @@ public sealed class BudgetTests : IAsyncLifetime
                 budget => (decimal)budget["reserved"]! == 0 && (decimal)budget["spent"]! > 0, "all three calls settled");
         }
 
-        await using var second = await RunningGateway.StartAsync(_database);
+        await using var second = await RunningGateway.StartAsync(Database);
         var after = (await Chat.JsonAsync(await second.Admin.GetAsync("/admin/tenants/steady/budgets")))["budgets"]![0]!;
 
         Assert.Equal((decimal)before["spent"]!, (decimal)after["spent"]!);

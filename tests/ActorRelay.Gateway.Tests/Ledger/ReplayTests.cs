@@ -13,19 +13,14 @@ namespace ActorRelay.Gateway.Tests.Ledger;
 /// The analyst's path: live traffic through the gateway, then the HTTP reports and the replay tool read the same
 /// ledger from the journal and must agree with the live totals to the last decimal — on SQLite and on PostgreSQL.
 /// </summary>
-public sealed class ReplayTests : IAsyncLifetime
+public sealed class ReplayTests : OwnJournal
 {
-    private readonly string _database = RunningGateway.NewDatabasePath();
     private readonly string _workspace = Directory.CreateTempSubdirectory("actorrelay-replay-").FullName;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync()
+    public override void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
         Directory.Delete(_workspace, recursive: true);
-        return ValueTask.CompletedTask;
+        base.Dispose();
     }
 
     /// <summary>Traffic from two tenants (one with a tagged project), streamed and not; returns the live usage per tenant.</summary>
@@ -61,7 +56,7 @@ public sealed class ReplayTests : IAsyncLifetime
     [Fact]
     public async Task HttpReport_GroupedByTenantProjectTagAndDay_MatchesLiveTotals()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         var live = await GenerateTrafficAsync(gateway);
 
         var report = await Chat.JsonAsync(await gateway.Admin.GetAsync("/admin/usage?group_by=tenant,project,tag:team,day&tenant=alpha"));
@@ -81,12 +76,12 @@ public sealed class ReplayTests : IAsyncLifetime
     public async Task Replay_FromSqliteJournal_EqualsLiveTotals_AndRepricingScalesThem()
     {
         Dictionary<string, JsonNode> live;
-        await using (var gateway = await RunningGateway.StartAsync(_database))
+        await using (var gateway = await RunningGateway.StartAsync(Database))
         {
             live = await GenerateTrafficAsync(gateway);
         }
 
-        var journal = new JournalOptions { Provider = JournalProvider.Sqlite, ConnectionString = $"Data Source={_database}" };
+        var journal = new JournalOptions { Provider = JournalProvider.Sqlite, ConnectionString = $"Data Source={Database}" };
         var replayed = await ReplayAsync(new ReplayOptions { Journal = journal, Output = Path.Combine(_workspace, "ledger.csv") });
 
         Assert.Equal(11, replayed.Events);
@@ -107,7 +102,7 @@ public sealed class ReplayTests : IAsyncLifetime
     public async Task Replay_ToParquetGroupedByTenant_WritesTheSameTotals()
     {
         Dictionary<string, JsonNode> live;
-        await using (var gateway = await RunningGateway.StartAsync(_database))
+        await using (var gateway = await RunningGateway.StartAsync(Database))
         {
             live = await GenerateTrafficAsync(gateway);
         }
@@ -116,7 +111,7 @@ public sealed class ReplayTests : IAsyncLifetime
         Assert.True(UsageDimension.TryParseList("tenant", out var byTenant, out _));
         await ReplayAsync(new ReplayOptions
         {
-            Journal = new JournalOptions { ConnectionString = $"Data Source={_database}" },
+            Journal = new JournalOptions { ConnectionString = $"Data Source={Database}" },
             GroupBy = byTenant,
             Format = ReplayFormat.Parquet,
             Output = output,

@@ -4,26 +4,15 @@ using ActorRelay.Gateway.Tests.Infrastructure;
 namespace ActorRelay.Gateway.Tests.Ledger;
 
 /// <summary>The cost ledger through the HTTP surface, each test on its own gateway and SQLite journal.</summary>
-public sealed class UsageLedgerTests : IAsyncLifetime
+public sealed class UsageLedgerTests : OwnJournal
 {
-    private readonly string _database = RunningGateway.NewDatabasePath();
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-        return ValueTask.CompletedTask;
-    }
-
     private static Task<JsonNode> UsageWithRequestsAsync(HttpClient client, long requests) =>
         Eventually.ReturnsAsync(() => Chat.UsageAsync(client), usage => (long)usage["totals"]!["requests"]! == requests, $"usage shows {requests} requests");
 
     [Fact]
     public async Task Usage_AfterCalls_SumsVendorTokensAndPricesThem()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         long input = 0, output = 0;
         for (var i = 0; i < 3; i++)
         {
@@ -44,7 +33,7 @@ public sealed class UsageLedgerTests : IAsyncLifetime
     public async Task Usage_AfterRestart_KeepsTheSameTotals()
     {
         JsonNode before;
-        await using (var first = await RunningGateway.StartAsync(_database))
+        await using (var first = await RunningGateway.StartAsync(Database))
         {
             for (var i = 0; i < 4; i++)
             {
@@ -55,7 +44,7 @@ public sealed class UsageLedgerTests : IAsyncLifetime
             before = await UsageWithRequestsAsync(first.Client, 4);
         }
 
-        await using var second = await RunningGateway.StartAsync(_database);
+        await using var second = await RunningGateway.StartAsync(Database);
         var after = await Chat.UsageAsync(second.Client);
 
         Assert.Equal(before.ToJsonString(), after.ToJsonString());
@@ -64,7 +53,7 @@ public sealed class UsageLedgerTests : IAsyncLifetime
     [Fact]
     public async Task SameRequestIdRetried_IsBilledOnce()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         var requestId = $"retry-{Guid.NewGuid():N}";
 
         using (var first = await gateway.Client.SendAsync(Chat.Request("m-ok", "once", requestId: requestId)))
@@ -90,7 +79,7 @@ public sealed class UsageLedgerTests : IAsyncLifetime
     [Fact]
     public async Task AbandonedStream_IsBilledExactlyOnceForWhatWasDelivered()
     {
-        await using var gateway = await RunningGateway.StartAsync(_database);
+        await using var gateway = await RunningGateway.StartAsync(Database);
         var marker = $"abandon-{Guid.NewGuid():N}";
         var response = await gateway.Client.SendAsync(Chat.Request("m-long", marker, stream: true), HttpCompletionOption.ResponseHeadersRead);
         await (await response.Content.ReadAsStreamAsync()).ReadExactlyAsync(new byte[2048]);

@@ -5,19 +5,8 @@ using ActorRelay.Gateway.Tests.Infrastructure;
 namespace ActorRelay.Gateway.Tests.Relay;
 
 /// <summary>Streams that stall or run too long are cut with a clean SSE error event and billed for what was delivered.</summary>
-public sealed class StreamTimeoutTests : IAsyncLifetime
+public sealed class StreamTimeoutTests : OwnJournal
 {
-    private readonly string _database = RunningGateway.NewDatabasePath();
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
-        return ValueTask.CompletedTask;
-    }
-
     private static Dictionary<string, string?> SlowChannel(string name, string tokenDelayMs, string tokens, string timeoutKey, string timeoutSeconds) => new()
     {
         [$"ActorRelay:Channels:{name}:Type"] = "Simulated",
@@ -34,7 +23,7 @@ public sealed class StreamTimeoutTests : IAsyncLifetime
     [InlineData("endless", "100", "1000", "TotalTimeoutSeconds", "1.5")]
     public async Task Stream_CutByTimeout_EndsWithAnErrorEventAndIsBilledForWhatWasDelivered(string name, string delay, string tokens, string key, string seconds)
     {
-        await using var gateway = await RunningGateway.StartAsync(_database, overrides: SlowChannel(name, delay, tokens, key, seconds));
+        await using var gateway = await RunningGateway.StartAsync(Database, overrides: SlowChannel(name, delay, tokens, key, seconds));
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         using var response = await gateway.Client.SendAsync(Chat.Request($"m-{name}", "cut me", stream: true), HttpCompletionOption.ResponseHeadersRead);
