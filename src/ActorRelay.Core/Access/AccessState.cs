@@ -1,10 +1,12 @@
+using ActorRelay.Core.Directories;
+
 namespace ActorRelay.Core.Access;
 
 /// <summary>
 /// The access directory's state. <c>Decide*</c> methods validate a command against the state and return the
 /// events to persist (or an error); <see cref="Apply"/> applies a persisted event. Pure: no clock, no I/O.
 /// </summary>
-public sealed class AccessState
+public sealed class AccessState : IDirectoryState<AccessState, AccessDirectoryView, IAccessEvent>
 {
     private readonly Dictionary<string, TenantInfo> _tenants = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Tenant, string Project), ProjectInfo> _projects = new();

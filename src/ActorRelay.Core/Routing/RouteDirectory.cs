@@ -1,3 +1,5 @@
+using ActorRelay.Core.Directories;
+
 namespace ActorRelay.Core.Routing;
 
 /// <summary>Events of the route directory: routes set or removed at run time through the admin API. A public, versioned contract.</summary>
@@ -35,7 +37,7 @@ public sealed record RouteDecision(RouteOutcome Outcome, string? Error, IRouteEv
 /// The route directory's state. <c>Decide*</c> validate a change against the state and return the event to persist;
 /// <see cref="Apply"/> applies a persisted event. Every change gets the next version. Pure: no clock, no I/O.
 /// </summary>
-public sealed class RouteDirectoryState
+public sealed class RouteDirectoryState : IDirectoryState<RouteDirectoryState, RouteDirectoryView, IRouteEvent>
 {
     /// <summary>How many changes the view lists (the journal keeps them all).</summary>
     public const int HistoryKept = 200;
