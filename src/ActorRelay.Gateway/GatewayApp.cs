@@ -5,6 +5,7 @@ using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Endpoints;
 using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Lifecycle;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Relay;
@@ -77,7 +78,11 @@ public static class GatewayApp
             .RemoveAllLoggers();
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
-        services.AddHealthChecks();
+        services.AddSingleton<GatewayDrain>();
+        services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
+        services.AddHealthChecks().AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
+        var shutdown = builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.DrainTimeoutSeconds + shutdown.LeaveTimeoutSeconds));
         services.AddOpenApi();
 
         var akkaOptions = AkkaOptions(builder.Configuration);
@@ -109,6 +114,7 @@ public static class GatewayApp
         app.MapAdminEndpoints();
         app.MapReportEndpoints();
         app.MapRoutingAdminEndpoints();
+        app.MapClusterAdminEndpoints();
         app.MapOperationsEndpoints();
     }
 
