@@ -79,7 +79,6 @@ public static class GatewayApp
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         services.AddSingleton<GatewayDrain>();
-        services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
         services.AddHealthChecks().AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
         var shutdown = builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.DrainTimeoutSeconds + shutdown.LeaveTimeoutSeconds));
@@ -87,6 +86,8 @@ public static class GatewayApp
 
         var akkaOptions = AkkaOptions(builder.Configuration);
         services.AddAkka(akkaOptions.SystemName, akka => akka.AddActorRelay(akkaOptions));
+        // Registered after the ActorSystem and the in-process vendor: stopped before them, it drains while they still run.
+        services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
         services.AddSingleton<IMaterializer>(provider => provider.GetRequiredService<ActorSystem>().Materializer());
     }
 
@@ -103,6 +104,8 @@ public static class GatewayApp
 
     private static void UsePipeline(WebApplication app)
     {
+        var drain = app.Services.GetRequiredService<GatewayDrain>();
+        app.Use(drain.TrackAsync);
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
         app.UseStatusCodePages(WriteBareStatusAsync);

@@ -112,10 +112,13 @@ public static class ActorRelayAkkaHostingExtensions
     }
 
     /// <summary>
+    /// CoordinatedShutdown runs only when the host stops the ActorSystem (after Kestrel has drained its requests), not
+    /// from Akka's own process-exit hook, which would leave the cluster while in-flight calls still need their ledger.
     /// The split-brain resolver's stable-after, and the sharding coordinator's pace: a shard whose node was downed or
     /// left is allocated again on the next request, and shards are rebalanced towards new nodes every few seconds.
     /// </summary>
     private static string ClusterTuning(SplitBrainOptions splitBrain) => $$"""
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         akka.cluster.split-brain-resolver.stable-after = {{splitBrain.StableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
         akka.cluster.sharding.rebalance-interval = 5s
         akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
