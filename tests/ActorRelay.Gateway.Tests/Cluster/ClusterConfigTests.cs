@@ -17,6 +17,7 @@ namespace ActorRelay.Gateway.Tests.Cluster;
 /// every <c>ActorRelay__*</c> key they set binds to a real option, the shutdown grace covers the drain, the dashboard
 /// queries only metrics the gateway exports. The local three-node script is started and exercised for real.
 /// </summary>
+[Collection(GatewayProcess.Collection)]
 public sealed partial class ClusterConfigTests(ITestOutputHelper output)
 {
     private static readonly string ConfigRoot = Path.Combine(GatewayProcess.RepositoryRoot, "cluster-config");

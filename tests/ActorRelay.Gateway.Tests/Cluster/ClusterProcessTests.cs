@@ -16,6 +16,7 @@ namespace ActorRelay.Gateway.Tests.Cluster;
 /// nodes join, shards rebalance to new nodes, SIGTERM drains and leaves, SIGKILL under load loses nothing a client saw
 /// complete. Generous timeouts and polling throughout: the machine may be a loaded 2-core box.
 /// </summary>
+[Collection(GatewayProcess.Collection)]
 public sealed class ClusterProcessTests(ITestOutputHelper output)
 {
     private const string Ledger = TenantLedgerActorHostingExtensions.RegionName;

@@ -15,6 +15,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     public const string DemoKey = "sk-ar-process-demo-key";
     public const string AdminKey = "process-admin-key";
 
+    /// <summary>Tests that start gateway processes run one at a time, so a 2-core machine never hosts two clusters at once.</summary>
+    public const string Collection = "gateway processes";
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
