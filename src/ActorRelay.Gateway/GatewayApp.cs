@@ -5,6 +5,7 @@ using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Endpoints;
 using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Lifecycle;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Relay;
@@ -77,11 +78,16 @@ public static class GatewayApp
             .RemoveAllLoggers();
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
-        services.AddHealthChecks();
+        services.AddSingleton<GatewayDrain>();
+        services.AddHealthChecks().AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
+        var shutdown = builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.DrainTimeoutSeconds + shutdown.LeaveTimeoutSeconds));
         services.AddOpenApi();
 
         var akkaOptions = AkkaOptions(builder.Configuration);
         services.AddAkka(akkaOptions.SystemName, akka => akka.AddActorRelay(akkaOptions));
+        // Registered after the ActorSystem and the in-process vendor: stopped before them, it drains while they still run.
+        services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
         services.AddSingleton<IMaterializer>(provider => provider.GetRequiredService<ActorSystem>().Materializer());
     }
 
@@ -98,6 +104,8 @@ public static class GatewayApp
 
     private static void UsePipeline(WebApplication app)
     {
+        var drain = app.Services.GetRequiredService<GatewayDrain>();
+        app.Use(drain.TrackAsync);
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
         app.UseStatusCodePages(WriteBareStatusAsync);
@@ -109,6 +117,7 @@ public static class GatewayApp
         app.MapAdminEndpoints();
         app.MapReportEndpoints();
         app.MapRoutingAdminEndpoints();
+        app.MapClusterAdminEndpoints();
         app.MapOperationsEndpoints();
     }
 

@@ -31,6 +31,7 @@ public sealed class SimulatedVendorServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var app = SimulatedVendorHost.Build(builder, options);
         app.Urls.Add(url);
         try

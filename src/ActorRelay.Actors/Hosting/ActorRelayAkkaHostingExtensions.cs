@@ -8,8 +8,12 @@ using ActorRelay.Actors.Serialization;
 using ActorRelay.Core;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
+using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -66,11 +70,17 @@ public static class ActorRelayAkkaHostingExtensions
             RememberEntities = false,
             Role = options.Cluster.Roles?.FirstOrDefault(),
         };
+        options.Cluster.SplitBrainResolver = options.SplitBrain.Strategy switch
+        {
+            SplitBrainStrategy.KeepOldest => new KeepOldestOption { DownIfAlone = true },
+            _ => new KeepMajorityOption(),
+        };
 
         builder
             .AddActorRelayJournal(options.Journal)
             .WithRemoting(options.Remote)
             .WithClustering(options.Cluster)
+            .AddHocon(ClusterTuning(options.SplitBrain), HoconAddMode.Prepend)
             .AddChannelActor(shardOptions)
             .AddTenantLedgerActor(shardOptions)
             .AddAccessDirectoryActor(shardOptions)
@@ -80,7 +90,15 @@ public static class ActorRelayAkkaHostingExtensions
             .WithActorSystemLivenessCheck(HealthStatus.Unhealthy, [LivenessTag])
             .WithAkkaClusterReadinessCheck(HealthStatus.Unhealthy, [ReadinessTag]);
 
-        if (options.Cluster.SeedNodes is not { Length: > 0 })
+        if (options.Discovery.Method == ClusterFormation.Kubernetes)
+        {
+            var discovery = options.Discovery;
+            builder
+                .WithAkkaManagement(port: discovery.ManagementPort, bindHostname: "0.0.0.0", bindPort: discovery.ManagementPort)
+                .WithClusterBootstrap(serviceName: discovery.ServiceName, portName: "management", requiredContactPoints: discovery.RequiredContactPoints)
+                .WithKubernetesDiscovery(discovery.PodLabelSelector);
+        }
+        else if (options.Cluster.SeedNodes is not { Length: > 0 })
         {
             builder.AddStartup((system, _) =>
             {
@@ -92,4 +110,18 @@ public static class ActorRelayAkkaHostingExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// CoordinatedShutdown runs only when the host stops the ActorSystem (after Kestrel has drained its requests), not
+    /// from Akka's own process-exit hook, which would leave the cluster while in-flight calls still need their ledger.
+    /// The split-brain resolver's stable-after, and the sharding coordinator's pace: a shard whose node was downed or
+    /// left is allocated again on the next request, and shards are rebalanced towards new nodes every few seconds.
+    /// </summary>
+    private static string ClusterTuning(SplitBrainOptions splitBrain) => $$"""
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        akka.cluster.split-brain-resolver.stable-after = {{splitBrain.StableAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
+        akka.cluster.sharding.rebalance-interval = 5s
+        akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
+        akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
+        """;
 }

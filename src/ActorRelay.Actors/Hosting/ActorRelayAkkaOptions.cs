@@ -19,4 +19,8 @@ public sealed class ActorRelayAkkaOptions
     public ClusterOptions Cluster { get; set; } = new();
 
     public JournalOptions Journal { get; set; } = new();
+
+    public ClusterFormationOptions Discovery { get; set; } = new();
+
+    public SplitBrainOptions SplitBrain { get; set; } = new();
 }

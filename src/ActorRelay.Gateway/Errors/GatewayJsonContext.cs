@@ -17,4 +17,5 @@ namespace ActorRelay.Gateway.Errors;
 [JsonSerializable(typeof(RouteHistoryResponse))]
 [JsonSerializable(typeof(ChannelResponse))]
 [JsonSerializable(typeof(List<ChannelResponse>))]
+[JsonSerializable(typeof(ClusterResponse))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

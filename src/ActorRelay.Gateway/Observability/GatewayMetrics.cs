@@ -74,4 +74,12 @@ internal static class GatewayMetrics
     public static readonly Counter IdempotentReplays = Prometheus.Metrics.CreateCounter(
         "actorrelay_idempotent_replays_total",
         "Repeated Idempotency-Key requests answered with the first call's result.");
+
+    public static readonly Gauge Draining = Prometheus.Metrics.CreateGauge(
+        "actorrelay_draining",
+        "1 from SIGTERM until exit: the node refuses readiness and finishes its in-flight calls.");
+
+    public static readonly Counter StreamsCutByShutdown = Prometheus.Metrics.CreateCounter(
+        "actorrelay_streams_cut_by_shutdown_total",
+        "Streams still running when the drain timeout ran out, ended with an SSE error event.");
 }

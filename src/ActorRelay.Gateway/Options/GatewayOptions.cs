@@ -31,6 +31,8 @@ public sealed class GatewayOptions
 
     public PriceOptions Prices { get; set; } = new();
 
+    public ShutdownOptions Shutdown { get; set; } = new();
+
     /// <summary>Where the in-process simulated vendor listens when a Simulated channel has no BaseUrl.</summary>
     public string SimulatedVendorUrl { get; set; } = "http://127.0.0.1:0";
 }
@@ -127,6 +129,16 @@ public sealed class CanaryOptions
 }
 
 /// <summary>How nodes learn run-time routing changes and channel health.</summary>
+/// <summary>Graceful shutdown (SIGTERM): readiness goes false, in-flight calls get this long, then the node leaves the cluster.</summary>
+public sealed class ShutdownOptions
+{
+    /// <summary>How long in-flight calls may run after SIGTERM; streams still running then end with an SSE error event.</summary>
+    public double DrainTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Time after the drain for leaving the cluster and handing shards off, before the host gives up waiting.</summary>
+    public double LeaveTimeoutSeconds { get; set; } = 30;
+}
+
 public sealed class RoutingOptions
 {
     /// <summary>How often each node checks the route directory for routes changed through the admin API.</summary>

@@ -42,6 +42,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             ValidateLimits($"{key}:Quota", channel.Quota, failures);
         }
 
+        if (options.Shutdown.DrainTimeoutSeconds < 0 || options.Shutdown.LeaveTimeoutSeconds <= 0)
+        {
+            failures.Add($"{root}:Shutdown:DrainTimeoutSeconds must not be negative and {root}:Shutdown:LeaveTimeoutSeconds must be positive.");
+        }
+
         foreach (var alias in options.Models.Keys.Where(options.Routes.ContainsKey))
         {
             failures.Add($"{root}:Models:{alias} and {root}:Routes:{alias} both define the alias; keep one.");

@@ -5,6 +5,7 @@ using ActorRelay.Core.Policy;
 using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Sse;
 using ActorRelay.Gateway.Errors;
+using ActorRelay.Gateway.Lifecycle;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Routing;
 using ActorRelay.Gateway.Upstream;
@@ -18,7 +19,7 @@ namespace ActorRelay.Gateway.Relay;
 /// first event (or whole answer), so a failure up to then is returned for the attempt loop to fall back or retry; a
 /// failure after it ends the stream with an SSE error event and bills what was delivered.
 /// </summary>
-internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, ILogger<UpstreamAttempt> logger)
+internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
 {
     private const int ClientClosedRequest = 499;
     private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
@@ -128,6 +129,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         }
 
         GatewayMetrics.StreamsInFlight.Inc();
+        using var cutAtDrainEnd = drain.Expired.Register(watchdog.Cancel);
         try
         {
             var upstreamBody = await response.Content.ReadAsStreamAsync(watchdog.Token);
@@ -146,6 +148,13 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
             tally.Status = CallStatus.ClientAborted;
             tally.HttpStatus = ClientClosedRequest;
             return AttemptResult.ClientGone;
+        }
+        catch (Exception) when (watchdog.IsCancellationRequested && drain.Expired.IsCancellationRequested)
+        {
+            LogStreamCutByShutdown(route.ChannelId);
+            GatewayMetrics.StreamsCutByShutdown.Inc();
+            return await FailStreamAsync(stream, FailureKind.Cancelled, CallStatus.TimedOut, new ClientError(StatusCodes.Status503ServiceUnavailable,
+                "The gateway node is shutting down and its drain timeout ran out; the stream was ended. Retry the request.", OpenAiErrorTypes.Server, "server_shutting_down"));
         }
         catch (Exception) when (watchdog.IsCancellationRequested)
         {
@@ -229,6 +238,9 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} interrupted a stream")]
     private partial void LogStreamInterrupted(Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A stream on channel {Channel} was ended because the node's drain timeout ran out")]
+    private partial void LogStreamCutByShutdown(string channel);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel} missed its {Limit} timeout")]
     private partial void LogStreamTimedOut(string channel, string limit);
