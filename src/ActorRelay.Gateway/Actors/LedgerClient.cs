@@ -9,7 +9,11 @@ namespace ActorRelay.Gateway.Actors;
 /// <summary>The HTTP side's handle on the sharded tenant ledgers.</summary>
 internal sealed partial class LedgerClient(IRequiredActor<TenantLedgerActor> ledgers, ILogger<LedgerClient> logger)
 {
-    private const int Attempts = 3;
+    /// <summary>
+    /// A settled call's write is retried for about two minutes (12 asks of 10 s): long enough to outlast a failover,
+    /// when the tenant's entity moves to another node after the split-brain resolver downs a dead one.
+    /// </summary>
+    private const int Attempts = 12;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
