@@ -146,15 +146,13 @@ internal sealed partial class AttemptLoop(
             context.Response.Headers.RetryAfter = error.RetryAfter;
         }
 
-        if (error.VendorBody is not null && !context.Response.HasStarted)
+        if (error.VendorBody is not null)
         {
-            context.Response.StatusCode = error.Status;
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(error.VendorBody, context.RequestAborted);
+            await ErrorResponses.WriteBodyAsync(context, error.Status, error.VendorBody);
             return;
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, error.Status, error.Message, error.Type, error.Code);
+        await ErrorResponses.WriteAsync(context, error.Status, error.Message, error.Type, error.Code);
     }
 
     /// <summary>No channel admitted the call: 429 when they were full or over quota, 503 when their breakers shed it.</summary>
@@ -163,7 +161,7 @@ internal sealed partial class AttemptLoop(
         if (last is not { } rejected)
         {
             GatewayMetrics.Requests.WithLabels(route.Alias, "", "503").Inc();
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status503ServiceUnavailable,
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                 $"No channel of model `{route.Alias}` is configured.", OpenAiErrorTypes.Server, "channel_unavailable");
             return;
         }
@@ -173,7 +171,7 @@ internal sealed partial class AttemptLoop(
         var status = limited ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RateLimitHeaders.Seconds(TimeSpan.FromSeconds(rejection.RetryAfterSeconds)).ToString(CultureInfo.InvariantCulture);
         GatewayMetrics.Requests.WithLabels(route.Alias, target.ChannelId, status.ToString(CultureInfo.InvariantCulture)).Inc();
-        await ErrorResponses.WriteOpenAiAsync(context, status, rejection.Message, limited ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Server,
+        await ErrorResponses.WriteAsync(context, status, rejection.Message, limited ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Server,
             rejection.Reason switch
             {
                 RejectionReason.ConcurrencyLimit => "channel_concurrency_limit",

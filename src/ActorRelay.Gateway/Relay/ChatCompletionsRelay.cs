@@ -35,34 +35,36 @@ internal sealed partial class ChatCompletionsRelay(
     public const string ReplayedHeader = "Idempotent-Replayed";
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(60);
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>Serves one call of a chat endpoint whose client speaks <paramref name="protocol"/>.</summary>
+    public async Task HandleAsync(HttpContext context, ClientProtocol protocol)
     {
         var aborted = context.RequestAborted;
         var requestId = RequestIdMiddleware.RequestId(context);
+        ErrorResponses.UseFormat(context, protocol.Errors);
 
         if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            await ErrorResponses.WriteAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
             return;
         }
 
         var raw = await ReadBodyAsync(context.Request, aborted);
-        if (!ChatRequest.TryParse(raw, out var request, out var error, out var param))
+        if (!ChatRequest.TryParse(raw, protocol, out var request, out var error, out var param))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
             return;
         }
 
         if (!caller.AllowsModel(request.Model))
         {
             var notAllowed = Authenticator.ModelNotAllowed(request.Model);
-            await ErrorResponses.WriteOpenAiAsync(context, notAllowed.Status, notAllowed.Message, OpenAiErrorTypes.Permission, notAllowed.Code, "model");
+            await ErrorResponses.WriteAsync(context, notAllowed.Status, notAllowed.Message, OpenAiErrorTypes.Permission, notAllowed.Code, "model");
             return;
         }
 
         if (!router.TryGetRoute(request.Model, out var route))
         {
-            await ErrorResponses.WriteOpenAiAsync(
+            await ErrorResponses.WriteAsync(
                 context,
                 StatusCodes.Status404NotFound,
                 $"The model `{request.Model}` does not exist or you do not have access to it.",
@@ -104,7 +106,7 @@ internal sealed partial class ChatCompletionsRelay(
                 await context.Response.Body.WriteAsync(replay.Result.Body, context.RequestAborted);
                 return;
             case IdempotencyCommands.Refused refused:
-                await ErrorResponses.WriteOpenAiAsync(context,
+                await ErrorResponses.WriteAsync(context,
                     refused.Reason == IdempotencyRefusal.KeyReused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict,
                     refused.Message, OpenAiErrorTypes.InvalidRequest,
                     refused.Reason == IdempotencyRefusal.KeyReused ? "idempotency_key_reused" : "idempotency_result_not_kept");
@@ -191,7 +193,7 @@ internal sealed partial class ChatCompletionsRelay(
         var message = decision.TooLarge
             ? $"This request asks for more tokens than the {scope}'s limit of {decision.LimitTokens} tokens per minute."
             : $"Rate limit reached for this {scope}: {decision.LimitRequests} requests and {decision.LimitTokens} tokens per minute. Please try again in {RateLimitHeaders.Seconds(decision.RetryAfter)}s.";
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.RateLimit,
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.RateLimit,
             decision.TooLarge ? "rate_limit_request_too_large" : "rate_limit_exceeded");
     }
 
@@ -223,7 +225,7 @@ internal sealed partial class ChatCompletionsRelay(
         }
 
         GatewayMetrics.Requests.WithLabels(route.Alias, "", "429").Inc();
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests,
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests,
             $"{scope} has exhausted its {standing}. The budget resets at {budget.PeriodEnd:O}.",
             OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
         return false;

@@ -2,15 +2,20 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ActorRelay.Core.Translation;
 
 namespace ActorRelay.Gateway.Relay;
 
-/// <summary>A validated OpenAI chat-completions request. Unknown fields are kept and relayed untouched.</summary>
+/// <summary>
+/// A validated OpenAI chat-completions request (a client's own, or translated from the client's protocol). Unknown fields
+/// are kept and relayed untouched to OpenAI-compatible channels.
+/// </summary>
 internal sealed class ChatRequest
 {
+    private const string OpenAiPath = "chat/completions";
     private readonly JsonObject _body;
 
-    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes)
+    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes, ClientProtocol client)
     {
         _body = body;
         Model = model;
@@ -18,7 +23,14 @@ internal sealed class ChatRequest
         ClientWantsUsage = clientWantsUsage;
         MaxOutputTokens = maxOutputTokens;
         BodyBytes = bodyBytes;
+        Client = client;
     }
+
+    /// <summary>The protocol the client speaks: its answer, stream and errors are translated into it.</summary>
+    public ClientProtocol Client { get; }
+
+    /// <summary>The request's prompt (messages, tools), as counted by the tokenizer when a vendor reports no usage.</summary>
+    public JsonObject Body => _body;
 
     public string Model { get; }
 
@@ -33,7 +45,9 @@ internal sealed class ChatRequest
     public long BodyBytes { get; }
 
     /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
+    /// <summary>Parses a body of <paramref name="client"/>'s protocol, translates it to a chat request and validates that.</summary>
+    public static bool TryParse(
+        ReadOnlySpan<byte> utf8, ClientProtocol client, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
     {
         request = null;
         param = null;
@@ -48,9 +62,14 @@ internal sealed class ChatRequest
             return false;
         }
 
-        if (root is not JsonObject body)
+        if (root is not JsonObject clientBody)
         {
             error = "The request body must be a JSON object.";
+            return false;
+        }
+
+        if (!client.TryToChat(clientBody, out var body, out error, out param))
+        {
             return false;
         }
 
@@ -103,16 +122,26 @@ internal sealed class ChatRequest
             maxOutputTokens = value;
         }
 
-        request = new ChatRequest(body, model, stream, clientWantsUsage, maxOutputTokens, utf8.Length);
+        request = new ChatRequest(body, model, stream, clientWantsUsage, maxOutputTokens, utf8.Length, client);
         error = null;
         return true;
     }
 
     /// <summary>
-    /// The body sent to the vendor: the vendor's model name, and for streams <c>stream_options.include_usage</c>
+    /// The vendor call in <paramref name="protocol"/>. OpenAI-compatible channels get the client's body with the vendor's
+    /// model (no copy, no translation); other protocols get a translated request.
+    /// </summary>
+    /// <exception cref="TranslationException">The vendor's protocol cannot express the request.</exception>
+    public VendorRequest ToVendorRequest(IVendorProtocol protocol, string vendorModel) =>
+        protocol.Kind == VendorProtocolKind.OpenAI
+            ? new VendorRequest(OpenAiPath, ToUpstreamBody(vendorModel), [])
+            : protocol.BuildRequest(_body, vendorModel, Stream);
+
+    /// <summary>
+    /// The body sent to an OpenAI-compatible vendor: the vendor's model name, and for streams <c>stream_options.include_usage</c>
     /// forced on so that the ledger always gets the vendor's own token counts.
     /// </summary>
-    public byte[] ToUpstreamBody(string vendorModel)
+    private byte[] ToUpstreamBody(string vendorModel)
     {
         _body["model"] = vendorModel;
         if (Stream)

@@ -145,6 +145,19 @@ public sealed class RunningGateway : IAsyncDisposable
         Channel(settings, "narrow", ("x-sim-first-token-delay-ms", "1500"));
         settings["ActorRelay:Channels:narrow:MaxConcurrency"] = "1";
 
+        // The in-process vendor in each dialect: m-anthropic and m-gemini are served through translation.
+        Channel(settings, "anthropic");
+        settings["ActorRelay:Channels:anthropic:Protocol"] = "Anthropic";
+        Channel(settings, "gemini");
+        settings["ActorRelay:Channels:gemini:Protocol"] = "Gemini";
+        Channel(settings, "anthropic-wrongkey");
+        settings["ActorRelay:Channels:anthropic-wrongkey:Protocol"] = "Anthropic";
+        settings["ActorRelay:Channels:anthropic-wrongkey:ApiKey"] = "not-the-key";
+        Channel(settings, "gemini-drop", ("x-sim-drop-after", "3"), ("x-sim-tokens", "50"), ("x-sim-token-delay-ms", "30"));
+        settings["ActorRelay:Channels:gemini-drop:Protocol"] = "Gemini";
+        Channel(settings, "anthropic-drop", ("x-sim-drop-after", "3"), ("x-sim-tokens", "50"), ("x-sim-token-delay-ms", "30"));
+        settings["ActorRelay:Channels:anthropic-drop:Protocol"] = "Anthropic";
+
         settings["ActorRelay:Channels:dead:Type"] = "OpenAICompatible";
         settings["ActorRelay:Channels:dead:BaseUrl"] = "http://127.0.0.1:9/v1/";
         settings["ActorRelay:Models:m-dead:Channel"] = "dead";
