@@ -113,7 +113,7 @@ internal sealed class ChatRequest
                 continue;
             }
 
-            if (body[name] is not JsonValue limit || !limit.TryGetValue<int>(out var value) || value < 1)
+            if (body[name] is not JsonValue limit || PositiveInt(limit) is not { } value)
             {
                 (error, param) = ($"'{name}' must be a positive integer.", name);
                 return false;
@@ -126,6 +126,12 @@ internal sealed class ChatRequest
         error = null;
         return true;
     }
+
+    /// <summary>A positive integer that fits an int, whether the node holds an int, a long (translated requests) or JSON.</summary>
+    private static int? PositiveInt(JsonValue value) =>
+        value.TryGetValue<long>(out var number) && number is > 0 and <= int.MaxValue ? (int)number
+        : value.TryGetValue<int>(out var small) && small > 0 ? small
+        : null;
 
     /// <summary>
     /// The vendor call in <paramref name="protocol"/>. OpenAI-compatible channels get the client's body with the vendor's
