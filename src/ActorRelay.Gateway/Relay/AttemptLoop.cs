@@ -129,7 +129,7 @@ internal sealed partial class AttemptLoop(
         }
         finally
         {
-            var usage = tally.Usage(call.Request.BodyBytes);
+            var usage = tally.Usage(call.Request, target.VendorModel);
             var latency = result.Succeeded ? result.LatencyMs : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             await gate.ReleaseAsync(target.ChannelId, attemptId, new CallOutcome(result.Verdict, tally.HttpStatus, latency, usage.InputTokens, usage.OutputTokens));
         }

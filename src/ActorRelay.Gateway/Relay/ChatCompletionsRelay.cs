@@ -132,7 +132,7 @@ internal sealed partial class ChatCompletionsRelay(
         var started = Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
         var maxOutput = request.MaxOutputTokens ?? access.CurrentValue.DefaultMaxOutputTokens;
-        var tokens = TokenUsage.EstimateTokens(request.BodyBytes) + maxOutput;
+        var tokens = request.PromptTokens + maxOutput;
 
         var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
         if (rate is not null)
@@ -145,7 +145,7 @@ internal sealed partial class ChatCompletionsRelay(
             }
         }
 
-        var served = (CallTally?)null;
+        var served = ((CallTally Tally, ResolvedRoute Target)?)null;
         try
         {
             if (!await ReserveBudgetAsync(call, maxOutput))
@@ -160,7 +160,7 @@ internal sealed partial class ChatCompletionsRelay(
                 return false;
             }
 
-            served = tally;
+            served = (tally, target);
             if (!context.RequestAborted.IsCancellationRequested && !tally.ClientGone)
             {
                 await context.Response.CompleteAsync();
@@ -179,7 +179,7 @@ internal sealed partial class ChatCompletionsRelay(
         {
             if (rate is { Allowed: true })
             {
-                var used = served?.Usage(request.BodyBytes) ?? TokenUsage.None;
+                var used = served is { } done ? done.Tally.Usage(request, done.Target.VendorModel) : TokenUsage.None;
                 await rateLimits.GiveBackAsync(caller, tokens - used.InputTokens - used.OutputTokens);
             }
         }
@@ -235,7 +235,7 @@ internal sealed partial class ChatCompletionsRelay(
     {
         var (caller, request) = (call.Caller, call.Request);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var usage = tally.Usage(request.BodyBytes);
+        var usage = tally.Usage(request, route.VendorModel);
         var priced = prices.Current.Price(route.VendorModel, usage);
 
         GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString()).Inc();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Translation;
 
 namespace ActorRelay.Gateway.Relay;
@@ -14,6 +15,7 @@ internal sealed class ChatRequest
 {
     private const string OpenAiPath = "chat/completions";
     private readonly JsonObject _body;
+    private long? _promptTokens;
 
     private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes, ClientProtocol client)
     {
@@ -43,6 +45,9 @@ internal sealed class ChatRequest
     public int? MaxOutputTokens { get; }
 
     public long BodyBytes { get; }
+
+    /// <summary>The prompt's tokens by the default tokenizer, counted once, for rate-limit admission.</summary>
+    public long PromptTokens => _promptTokens ??= TokenEstimator.Default.CountPrompt(_body);
 
     /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.</summary>
     /// <summary>Parses a body of <paramref name="client"/>'s protocol, translates it to a chat request and validates that.</summary>

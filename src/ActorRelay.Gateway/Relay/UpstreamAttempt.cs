@@ -112,7 +112,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 contentType = "application/json";
             }
 
-            var facts = ChatCompletionInspector.Inspect(body);
+            var facts = ChatCompletionInspector.Inspect(body, tally.DeliveredText);
             tally.ReportedUsage = facts.Usage;
             tally.ContentBytes = facts.ContentBytes;
             if (request.Client != ClientProtocol.ChatCompletions)
@@ -370,7 +370,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 return;
             }
 
-            var facts = ChatCompletionInspector.Inspect(sse.Data.Span);
+            var facts = ChatCompletionInspector.Inspect(sse.Data.Span, tally.DeliveredText);
             if (facts.Usage is { } usage)
             {
                 tally.ReportedUsage = usage;
