@@ -139,16 +139,9 @@ internal abstract class OpenAiChunkReader : IStreamTranslator
 
     private void Choices(ref Utf8JsonReader reader, List<SseEvent> output)
     {
-        var first = true;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var seen = false;
+        while (JsonScan.NextFirstObject(ref reader, ref seen))
         {
-            if (!first || reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            first = false;
             while (JsonScan.NextProperty(ref reader))
             {
                 if (reader.ValueTextEquals("delta"u8) && JsonScan.EnterObject(ref reader))

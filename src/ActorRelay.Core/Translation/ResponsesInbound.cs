@@ -42,14 +42,7 @@ public static class ResponsesInbound
     public static byte[] FromOpenAiResponse(ReadOnlySpan<byte> openAiCompletion, string model)
     {
         using var document = TranslationJson.TryParse(openAiCompletion);
-        var root = document?.RootElement ?? default;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
-        {
-            throw new TranslationException("The channel answered with a body that is not a chat completion.");
-        }
-
-        var choice = choices.GetArrayLength() > 0 ? choices[0] : default;
-        var message = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var m) ? m : default;
+        var (root, choice, message) = TranslationJson.FirstChoice(document);
         var response = new ResponseState(ResponseId(TranslationJson.String(root, "id")), model, TranslationJson.Long(root, "created"));
         if ((TranslationJson.String(message, "content") ?? TranslationJson.String(message, "refusal")) is { Length: > 0 } text)
         {
