@@ -60,7 +60,7 @@ public static class GatewayApp
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<UpstreamAttempt>();
         services.AddSingleton<AttemptLoop>();
-        services.AddSingleton<ChatCompletionsRelay>();
+        services.AddSingleton<ModelRelay>();
         services.AddSingleton<InProcessSimulatedVendor>();
         services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
 
@@ -104,6 +104,7 @@ public static class GatewayApp
 
         app.MapOpenApi();
         app.MapChatEndpoints();
+        app.MapMediaEndpoints();
         app.MapModelsEndpoints();
         app.MapUsageEndpoints();
         app.MapAdminEndpoints();

@@ -4,12 +4,12 @@ using ActorRelay.Gateway.Relay;
 
 namespace ActorRelay.Gateway.Endpoints;
 
-/// <summary>The chat endpoints of each client protocol; all of them share one relay (<see cref="ChatCompletionsRelay"/>).</summary>
+/// <summary>The chat endpoints of each client protocol; all of them share one relay (<see cref="ModelRelay"/>).</summary>
 internal static class ChatEndpoints
 {
     public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/chat/completions", (HttpContext context, ChatCompletionsRelay relay) => relay.HandleAsync(context, ClientProtocol.ChatCompletions))
+        endpoints.MapPost("/v1/chat/completions", (HttpContext context, ModelRelay relay) => relay.HandleAsync(context, ClientProtocol.ChatCompletions))
             .WithName("CreateChatCompletion")
             .WithTags("OpenAI")
             .WithSummary("Creates a chat completion (OpenAI protocol), streamed as server-sent events when stream is true.")
@@ -21,7 +21,7 @@ internal static class ChatEndpoints
             .Produces<OpenAiErrorEnvelope>(StatusCodes.Status502BadGateway)
             .Produces<OpenAiErrorEnvelope>(StatusCodes.Status504GatewayTimeout);
 
-        endpoints.MapPost("/v1/responses", (HttpContext context, ChatCompletionsRelay relay) => relay.HandleAsync(context, ClientProtocol.Responses))
+        endpoints.MapPost("/v1/responses", (HttpContext context, ModelRelay relay) => relay.HandleAsync(context, ClientProtocol.Responses))
             .WithName("CreateResponse")
             .WithTags("OpenAI")
             .WithSummary("Creates a model response (OpenAI Responses API), streamed as typed server-sent events when stream is true; served by any channel type.")
@@ -32,7 +32,7 @@ internal static class ChatEndpoints
             .Produces<OpenAiErrorEnvelope>(StatusCodes.Status429TooManyRequests)
             .Produces<OpenAiErrorEnvelope>(StatusCodes.Status502BadGateway);
 
-        endpoints.MapPost("/v1/messages", (HttpContext context, ChatCompletionsRelay relay) => relay.HandleAsync(context, ClientProtocol.AnthropicMessages))
+        endpoints.MapPost("/v1/messages", (HttpContext context, ModelRelay relay) => relay.HandleAsync(context, ClientProtocol.AnthropicMessages))
             .WithName("CreateMessage")
             .WithTags("Anthropic")
             .WithSummary("Creates a message (Anthropic Messages protocol, key in x-api-key or Authorization), streamed as Anthropic events when stream is true; served by any channel type.")

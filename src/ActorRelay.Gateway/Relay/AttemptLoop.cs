@@ -185,5 +185,5 @@ internal sealed partial class AttemptLoop(
     private partial void LogAttemptFailed(string requestId, int attempt, string channel, FailureKind? failure, int? vendorStatus);
 
     /// <summary>One call as the loop needs it; <paramref name="Tokens"/> is its estimate for vendor quotas.</summary>
-    public sealed record Call(HttpContext Context, ChatRequest Request, ModelRoute Route, string TenantId, string RequestId, TimeSpan Lease, long Tokens);
+    public sealed record Call(HttpContext Context, RelayRequest Request, ModelRoute Route, string TenantId, string RequestId, TimeSpan Lease, long Tokens);
 }

@@ -38,7 +38,7 @@ internal sealed class CallTally
     /// The vendor's usage, else an estimate by <paramref name="vendorModel"/>'s tokenizer of the prompt and of what was
     /// delivered (flagged as estimated). Call once the attempt ended; the estimate is counted once.
     /// </summary>
-    public TokenUsage Usage(ChatRequest request, string vendorModel)
+    public TokenUsage Usage(RelayRequest request, string vendorModel)
     {
         if (ReportedUsage is { } reported)
         {
@@ -53,7 +53,7 @@ internal sealed class CallTally
         if (_estimate is null)
         {
             var tokenizer = TokenEstimator.ForModel(vendorModel);
-            _estimate = new TokenUsage(tokenizer.CountPrompt(request.Body), tokenizer.Count(DeliveredText.WrittenSpan), 0, Estimated: true);
+            _estimate = new TokenUsage(request.EstimatePromptTokens(tokenizer), tokenizer.Count(DeliveredText.WrittenSpan), 0, Estimated: true);
         }
 
         return _estimate.Value;

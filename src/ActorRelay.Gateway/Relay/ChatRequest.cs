@@ -3,7 +3,9 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ActorRelay.Core.Protocol;
+using System.Net.Http.Headers;
 using ActorRelay.Core.Translation;
+using ActorRelay.Gateway.Routing;
 
 namespace ActorRelay.Gateway.Relay;
 
@@ -11,32 +13,23 @@ namespace ActorRelay.Gateway.Relay;
 /// A validated OpenAI chat-completions request (a client's own, or translated from the client's protocol). Unknown fields
 /// are kept and relayed untouched to OpenAI-compatible channels.
 /// </summary>
-internal sealed class ChatRequest
+internal sealed class ChatRequest : RelayRequest
 {
     private const string OpenAiPath = "chat/completions";
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private readonly JsonObject _body;
     private long? _promptTokens;
 
     private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes, ClientProtocol client)
+        : base(model, bodyBytes, client)
     {
         _body = body;
-        Model = model;
         Stream = stream;
         ClientWantsUsage = clientWantsUsage;
         MaxOutputTokens = maxOutputTokens;
-        BodyBytes = bodyBytes;
-        Client = client;
     }
 
-    /// <summary>The protocol the client speaks: its answer, stream and errors are translated into it.</summary>
-    public ClientProtocol Client { get; }
-
-    /// <summary>The request's prompt (messages, tools), as counted by the tokenizer when a vendor reports no usage.</summary>
-    public JsonObject Body => _body;
-
-    public string Model { get; }
-
-    public bool Stream { get; }
+    public override bool Stream { get; }
 
     /// <summary>Whether the client itself asked for the final usage chunk (<c>stream_options.include_usage</c>).</summary>
     public bool ClientWantsUsage { get; }
@@ -44,10 +37,37 @@ internal sealed class ChatRequest
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, when the client set one.</summary>
     public int? MaxOutputTokens { get; }
 
-    public long BodyBytes { get; }
+    public override long PromptTokens => _promptTokens ??= TokenEstimator.Default.CountPrompt(_body);
 
-    /// <summary>The prompt's tokens by the default tokenizer, counted once, for rate-limit admission.</summary>
-    public long PromptTokens => _promptTokens ??= TokenEstimator.Default.CountPrompt(_body);
+    public override int MaxOutput(int defaultMax) => MaxOutputTokens ?? defaultMax;
+
+    public override TokenUsage MaxUsage(int maxOutput) => new(BodyBytes, maxOutput, 0, Estimated: true);
+
+    public override long EstimatePromptTokens(TokenEstimator tokenizer) => tokenizer.CountPrompt(_body);
+
+    public override UpstreamCall ToUpstreamCall(IVendorProtocol protocol, string vendorModel)
+    {
+        var call = ToVendorRequest(protocol, vendorModel);
+        return new UpstreamCall(call.RelativePath, new ByteArrayContent(call.Body) { Headers = { ContentType = JsonContentType } }, call.Headers);
+    }
+
+    /// <summary>
+    /// The vendor's answer translated to a chat completion (unless the vendor speaks OpenAI), its usage and text counted,
+    /// then translated into the client's protocol (unless that is OpenAI's).
+    /// </summary>
+    public override (byte[] Body, string ContentType) Answer(byte[] vendorBody, string vendorContentType, IVendorProtocol protocol, ResolvedRoute route, CallTally tally)
+    {
+        var (body, contentType) = (vendorBody, vendorContentType);
+        if (protocol.Kind != VendorProtocolKind.OpenAI)
+        {
+            (body, contentType) = (protocol.TranslateResponse(body, route.VendorModel), "application/json");
+        }
+
+        var facts = ChatCompletionInspector.Inspect(body, tally.DeliveredText);
+        tally.ReportedUsage = facts.Usage;
+        tally.ContentBytes = facts.ContentBytes;
+        return Client == ClientProtocol.ChatCompletions ? (body, contentType) : (Client.TranslateResponse(body, Model), "application/json");
+    }
 
     /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.</summary>
     /// <summary>Parses a body of <paramref name="client"/>'s protocol, translates it to a chat request and validates that.</summary>
@@ -143,7 +163,7 @@ internal sealed class ChatRequest
     /// model (no copy, no translation); other protocols get a translated request.
     /// </summary>
     /// <exception cref="TranslationException">The vendor's protocol cannot express the request.</exception>
-    public VendorRequest ToVendorRequest(IVendorProtocol protocol, string vendorModel) =>
+    private VendorRequest ToVendorRequest(IVendorProtocol protocol, string vendorModel) =>
         protocol.Kind == VendorProtocolKind.OpenAI
             ? new VendorRequest(OpenAiPath, ToUpstreamBody(vendorModel), [])
             : protocol.BuildRequest(_body, vendorModel, Stream);

@@ -26,15 +26,15 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
     private const int ClientClosedRequest = 499;
     private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
 
-    public async Task<AttemptResult> RunAsync(HttpContext context, ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
+    public async Task<AttemptResult> RunAsync(HttpContext context, RelayRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
     {
         var aborted = context.RequestAborted;
         var channel = route.Channel;
         var protocol = VendorProtocols.For(channel.ProtocolKind);
-        VendorRequest call;
+        UpstreamCall call;
         try
         {
-            call = request.ToVendorRequest(protocol, route.VendorModel);
+            call = request.ToUpstreamCall(protocol, route.VendorModel);
         }
         catch (TranslationException exception)
         {
@@ -72,8 +72,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 return await VendorErrorAsync(route, protocol, response, tally, watchdog.Token);
             }
 
-            return request.Stream
-                ? await StreamAsync(context, request, route, protocol, response, tally, recorder, timer, watchdog)
+            return request is ChatRequest { Stream: true } chat
+                ? await StreamAsync(context, chat, route, protocol, response, tally, recorder, timer, watchdog)
                 : await BodyAsync(context, request, route, protocol, response, tally, recorder, timer, watchdog.Token);
         }
     }
@@ -83,7 +83,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
             $"Channel '{route.ChannelId}' did not answer within {timer.FirstTokenDeadline.TotalSeconds:0.###} s.", OpenAiErrorTypes.Timeout, "upstream_timeout"));
 
     private static async Task<AttemptResult> BodyAsync(
-        HttpContext context, ChatRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally,
+        HttpContext context, RelayRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally,
         ResponseRecorder? recorder, AttemptTimer timer, CancellationToken deadline)
     {
         var aborted = context.RequestAborted;
@@ -103,23 +103,10 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         }
 
         var latencyMs = timer.ElapsedMs;
-        var contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        string contentType;
         try
         {
-            if (protocol.Kind != VendorProtocolKind.OpenAI)
-            {
-                body = protocol.TranslateResponse(body, route.VendorModel);
-                contentType = "application/json";
-            }
-
-            var facts = ChatCompletionInspector.Inspect(body, tally.DeliveredText);
-            tally.ReportedUsage = facts.Usage;
-            tally.ContentBytes = facts.ContentBytes;
-            if (request.Client != ClientProtocol.ChatCompletions)
-            {
-                body = request.Client.TranslateResponse(body, request.Model);
-                contentType = "application/json";
-            }
+            (body, contentType) = request.Answer(body, response.Content.Headers.ContentType?.ToString() ?? "application/json", protocol, route, tally);
         }
         catch (TranslationException exception)
         {

@@ -15,24 +15,16 @@ namespace ActorRelay.Gateway.Upstream;
 internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InProcessSimulatedVendor simulatedVendor)
 {
     public const string HttpClientName = "upstream";
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("actorrelay.connect-timeout");
 
-    /// <summary>Sends one JSON vendor call built by the channel's protocol.</summary>
-    public Task<HttpResponseMessage> SendAsync(ResolvedRoute route, VendorRequest call, string requestId, CancellationToken cancellationToken)
-    {
-        var content = new ByteArrayContent(call.Body) { Headers = { ContentType = JsonContentType } };
-        return SendAsync(route, call.RelativePath, content, call.Headers, requestId, cancellationToken);
-    }
-
     /// <summary>
-    /// Sends <paramref name="content"/> to <paramref name="relativePath"/> under the channel's base URL, with the vendor key
+    /// Sends <paramref name="call"/> to its path under the channel's base URL, with the vendor key
     /// in the header the channel type expects (Bearer, <c>x-api-key</c>, <c>x-goog-api-key</c> or Azure's <c>api-key</c>, plus
     /// Azure's <c>api-version</c>), the protocol's and the channel's own headers.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(
-        ResolvedRoute route, string relativePath, HttpContent content, IReadOnlyList<KeyValuePair<string, string>> protocolHeaders, string requestId, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendAsync(ResolvedRoute route, Relay.UpstreamCall call, string requestId, CancellationToken cancellationToken)
     {
+        var (relativePath, content, protocolHeaders) = (call.RelativePath, call.Content, call.Headers);
         var channel = route.Channel;
         if (channel.Type == ChannelType.AzureOpenAI)
         {

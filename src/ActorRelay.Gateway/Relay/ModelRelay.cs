@@ -15,11 +15,12 @@ using Microsoft.Extensions.Options;
 namespace ActorRelay.Gateway.Relay;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: authenticate, validate, resolve the alias's route, honour an
+/// Every model endpoint (<c>/v1/chat/completions</c>, <c>/v1/messages</c>, <c>/v1/responses</c>, embeddings, images, audio):
+/// authenticate, validate, resolve the alias's route, honour an
 /// <c>Idempotency-Key</c>, take the key's and tenant's rate limits, reserve the budget, then run the attempt loop
 /// (<see cref="AttemptLoop"/>) and settle once: bill exactly one ledger event for the attempt that answered.
 /// </summary>
-internal sealed partial class ChatCompletionsRelay(
+internal sealed partial class ModelRelay(
     ModelRouter router,
     PriceBook prices,
     AttemptLoop attempts,
@@ -29,7 +30,7 @@ internal sealed partial class ChatCompletionsRelay(
     Authenticator authenticator,
     IOptionsMonitor<AccessOptions> access,
     IOptionsMonitor<GatewayOptions> gateway,
-    ILogger<ChatCompletionsRelay> logger)
+    ILogger<ModelRelay> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -38,23 +39,47 @@ internal sealed partial class ChatCompletionsRelay(
     /// <summary>Serves one call of a chat endpoint whose client speaks <paramref name="protocol"/>.</summary>
     public async Task HandleAsync(HttpContext context, ClientProtocol protocol)
     {
-        var aborted = context.RequestAborted;
-        var requestId = RequestIdMiddleware.RequestId(context);
         ErrorResponses.UseFormat(context, protocol.Errors);
-
         if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
         {
             await ErrorResponses.WriteAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
             return;
         }
 
-        var raw = await ReadBodyAsync(context.Request, aborted);
+        var raw = await ReadBodyAsync(context.Request, context.RequestAborted);
         if (!ChatRequest.TryParse(raw, protocol, out var request, out var error, out var param))
         {
             await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
             return;
         }
 
+        await ServeAsync(context, caller, request, raw);
+    }
+
+    /// <summary>Serves one call of an OpenAI endpoint relayed as is to OpenAI-compatible channels (embeddings, images, audio).</summary>
+    public async Task HandleAsync(HttpContext context, PassThroughOperation operation)
+    {
+        if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
+        {
+            await ErrorResponses.WriteAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            return;
+        }
+
+        var raw = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var (request, error, param) = await PassThroughRequest.ParseAsync(raw, context.Request.ContentType, operation, context.RequestAborted);
+        if (request is null)
+        {
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error ?? "The request is invalid.", OpenAiErrorTypes.InvalidRequest, null, param);
+            return;
+        }
+
+        await ServeAsync(context, caller, request, raw);
+    }
+
+    /// <summary>The shared part of every endpoint: model permission, route, idempotency, limits, budget, attempts, settlement.</summary>
+    private async Task ServeAsync(HttpContext context, Caller caller, RelayRequest request, byte[] raw)
+    {
+        var requestId = RequestIdMiddleware.RequestId(context);
         if (!caller.AllowsModel(request.Model))
         {
             var notAllowed = Authenticator.ModelNotAllowed(request.Model);
@@ -78,7 +103,7 @@ internal sealed partial class ChatCompletionsRelay(
         var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
         if (idempotencyKey.Length == 0)
         {
-            await ServeAsync(call, null);
+            await RelayAsync(call, null);
             return;
         }
 
@@ -117,7 +142,7 @@ internal sealed partial class ChatCompletionsRelay(
         var succeeded = false;
         try
         {
-            succeeded = await ServeAsync(call, recorder);
+            succeeded = await RelayAsync(call, recorder);
         }
         finally
         {
@@ -126,12 +151,12 @@ internal sealed partial class ChatCompletionsRelay(
     }
 
     /// <summary>Rate limits, budget, the attempt loop and settlement; true when the call succeeded.</summary>
-    private async Task<bool> ServeAsync(Call call, ResponseRecorder? recorder)
+    private async Task<bool> RelayAsync(Call call, ResponseRecorder? recorder)
     {
         var (context, caller, request, route) = (call.Context, call.Caller, call.Request, call.Route);
         var started = Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
-        var maxOutput = request.MaxOutputTokens ?? access.CurrentValue.DefaultMaxOutputTokens;
+        var maxOutput = request.MaxOutput(access.CurrentValue.DefaultMaxOutputTokens);
         var tokens = request.PromptTokens + maxOutput;
 
         var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
@@ -206,7 +231,7 @@ internal sealed partial class ChatCompletionsRelay(
     {
         var (context, caller, route) = (call.Context, call.Caller, call.Route);
         var table = prices.Current;
-        var usage = new TokenUsage(call.Request.BodyBytes, maxOutput, 0, Estimated: true);
+        var usage = call.Request.MaxUsage(maxOutput);
         var maxCost = route.Deployments.Max(deployment => table.Price(deployment.VendorModel, usage).Cost);
         var reply = await ledger.ReserveAsync(caller.TenantId, call.RequestId, caller.ProjectId, maxCost, call.Lease, context.RequestAborted);
         if (reply.Outcome == ReserveOutcome.Granted)
@@ -274,7 +299,9 @@ internal sealed partial class ChatCompletionsRelay(
             DateTimeOffset.UtcNow,
             caller.ProjectId,
             caller.KeyId,
-            caller.Tags));
+            caller.Tags,
+            usage.Images,
+            usage.AudioSeconds));
     }
 
     /// <summary>How long the call may hold its reservations: the request deadline plus the slowest deployment's total timeout.</summary>
@@ -305,5 +332,5 @@ internal sealed partial class ChatCompletionsRelay(
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} repeats idempotent request {OriginalRequestId}; replayed its answer")]
     private partial void LogReplayed(string requestId, string originalRequestId);
 
-    private sealed record Call(HttpContext Context, Caller Caller, ChatRequest Request, ModelRoute Route, string RequestId, TimeSpan Lease);
+    private sealed record Call(HttpContext Context, Caller Caller, RelayRequest Request, ModelRoute Route, string RequestId, TimeSpan Lease);
 }
