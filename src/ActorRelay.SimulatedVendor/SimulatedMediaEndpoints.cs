@@ -82,7 +82,12 @@ internal static class SimulatedMediaEndpoints
                 writer.WriteString("object", "embedding");
                 writer.WriteNumber("index", i);
                 writer.WriteStartArray("embedding");
-                var seed = state.inputs[i].GetHashCode(StringComparison.Ordinal);
+                var seed = 17;
+                foreach (var c in state.inputs[i])
+                {
+                    seed = unchecked((seed * 31) + c);
+                }
+
                 for (var d = 0; d < 8; d++)
                 {
                     writer.WriteNumberValue(((seed >> d) & 0xFF) / 255.0);

@@ -274,6 +274,11 @@ internal sealed partial class ModelRelay(
         GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "input").Inc(usage.InputTokens);
         GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "output").Inc(usage.OutputTokens);
         GatewayMetrics.Cost.WithLabels(route.Alias, route.ChannelId).Inc((double)priced.Cost);
+        if (usage.Estimated)
+        {
+            GatewayMetrics.EstimatedUsage.WithLabels(route.Alias, route.ChannelId).Inc();
+        }
+
         if (!priced.Priced && usage != TokenUsage.None)
         {
             LogUnpriced(route.VendorModel, priced.PriceVersion);

@@ -72,5 +72,7 @@ public sealed class TranslatedUsageLedgerTests : IAsyncLifetime
         Assert.InRange((long)totals["input_tokens"]!, 10, 30);
         Assert.InRange((long)totals["output_tokens"]!, 1, 20);
         Assert.True((decimal)totals["cost"]! > 0);
+        var metrics = await gateway.Client.GetStringAsync("/metrics");
+        Assert.Contains("actorrelay_estimated_usage_total{model=\"m-gemini-drop\",channel=\"gemini-drop\"} 1", metrics, StringComparison.Ordinal);
     }
 }
