@@ -69,27 +69,17 @@ internal sealed class ChatRequest : RelayRequest
         return Client == ClientProtocol.ChatCompletions ? (body, contentType) : (Client.TranslateResponse(body, Model), "application/json");
     }
 
-    /// <summary>Parses and validates; on failure <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.</summary>
-    /// <summary>Parses a body of <paramref name="client"/>'s protocol, translates it to a chat request and validates that.</summary>
+    /// <summary>
+    /// Parses a body of <paramref name="client"/>'s protocol, translates it to a chat request and validates that; on failure
+    /// <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.
+    /// </summary>
     public static bool TryParse(
         ReadOnlySpan<byte> utf8, ClientProtocol client, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
     {
         request = null;
         param = null;
-        JsonNode? root;
-        try
+        if (!TryParseObject(utf8, out var clientBody, out error))
         {
-            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException exception)
-        {
-            error = $"We could not parse the JSON body of your request: {exception.Message}";
-            return false;
-        }
-
-        if (root is not JsonObject clientBody)
-        {
-            error = "The request body must be a JSON object.";
             return false;
         }
 

@@ -89,18 +89,12 @@ internal sealed class PassThroughRequest : RelayRequest
     {
         request = null;
         param = null;
-        JsonNode? root;
-        try
+        if (!TryParseObject(raw, out var body, out error))
         {
-            root = JsonNode.Parse(raw, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException exception)
-        {
-            error = $"We could not parse the JSON body of your request: {exception.Message}";
             return false;
         }
 
-        if (root is not JsonObject body || Text(body["model"]) is not { Length: > 0 } model)
+        if (Text(body["model"]) is not { Length: > 0 } model)
         {
             (error, param) = ("You must provide a model parameter.", "model");
             return false;

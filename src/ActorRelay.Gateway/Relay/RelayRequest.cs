@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Routing;
@@ -39,6 +42,31 @@ internal abstract class RelayRequest(string model, long bodyBytes, ClientProtoco
     /// <summary>Reads a non-stream vendor answer into <paramref name="tally"/> and returns the client's body and content type.</summary>
     /// <exception cref="TranslationException">The body is not what the vendor's protocol promises (answer 502).</exception>
     public abstract (byte[] Body, string ContentType) Answer(byte[] vendorBody, string vendorContentType, IVendorProtocol protocol, ResolvedRoute route, CallTally tally);
+
+    /// <summary>The client's body as a JSON object, or the message of a 400 saying why it is not one.</summary>
+    protected static bool TryParseObject(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out JsonObject? body, [NotNullWhen(false)] out string? error)
+    {
+        body = null;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException exception)
+        {
+            error = $"We could not parse the JSON body of your request: {exception.Message}";
+            return false;
+        }
+
+        if (root is not JsonObject parsed)
+        {
+            error = "The request body must be a JSON object.";
+            return false;
+        }
+
+        (body, error) = (parsed, null);
+        return true;
+    }
 }
 
 /// <summary>One vendor call: the path relative to the channel's base URL, the body and the protocol's headers.</summary>
