@@ -61,7 +61,7 @@ public static class GatewayApp
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<UpstreamAttempt>();
         services.AddSingleton<AttemptLoop>();
-        services.AddSingleton<ChatCompletionsRelay>();
+        services.AddSingleton<ModelRelay>();
         services.AddSingleton<InProcessSimulatedVendor>();
         services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
 
@@ -112,6 +112,7 @@ public static class GatewayApp
 
         app.MapOpenApi();
         app.MapChatEndpoints();
+        app.MapMediaEndpoints();
         app.MapModelsEndpoints();
         app.MapUsageEndpoints();
         app.MapAdminEndpoints();
@@ -126,8 +127,8 @@ public static class GatewayApp
     {
         var failure = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         return failure is BadHttpRequestException badRequest
-            ? ErrorResponses.WriteOpenAiAsync(context, badRequest.StatusCode, badRequest.Message, OpenAiErrorTypes.InvalidRequest, null)
-            : ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status500InternalServerError,
+            ? ErrorResponses.WriteAsync(context, badRequest.StatusCode, badRequest.Message, OpenAiErrorTypes.InvalidRequest, null)
+            : ErrorResponses.WriteAsync(context, StatusCodes.Status500InternalServerError,
                 $"The gateway failed while handling request {RequestIdMiddleware.RequestId(context)}.", OpenAiErrorTypes.Server, "internal_error");
     }
 
@@ -142,6 +143,6 @@ public static class GatewayApp
             >= 500 => ("The gateway could not handle the request.", OpenAiErrorTypes.Server),
             _ => ($"The request failed with HTTP {code}.", OpenAiErrorTypes.InvalidRequest),
         };
-        return ErrorResponses.WriteOpenAiAsync(context, code, message, type, null);
+        return ErrorResponses.WriteAsync(context, code, message, type, null);
     }
 }

@@ -2,7 +2,8 @@ namespace ActorRelay.SimulatedVendor;
 
 /// <summary>
 /// Maps the simulated routes: OpenAI <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>, Anthropic
-/// <c>POST /v1/messages</c>, Gemini <c>POST /v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent</c>.
+/// <c>POST /v1/messages</c>, Gemini <c>POST /v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent</c>, and
+/// OpenAI's embeddings, image generation, speech and transcription endpoints (<see cref="SimulatedMediaEndpoints"/>).
 /// </summary>
 public static class SimulatedVendorEndpoints
 {
@@ -24,6 +25,7 @@ public static class SimulatedVendorEndpoints
         endpoints.MapPost("/v1/messages", new SimulatedChatEndpoint(new AnthropicDialect(), options, monitor, stopping).HandleAsync);
         endpoints.MapPost("/v1beta/models/{model}:generateContent", new SimulatedChatEndpoint(new GeminiDialect(stream: false), options, monitor, stopping).HandleAsync);
         endpoints.MapPost("/v1beta/models/{model}:streamGenerateContent", new SimulatedChatEndpoint(new GeminiDialect(stream: true), options, monitor, stopping).HandleAsync);
+        endpoints.MapSimulatedMedia(options);
         return endpoints;
     }
 

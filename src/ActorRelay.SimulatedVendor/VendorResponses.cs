@@ -40,12 +40,32 @@ internal static class VendorResponses
         }
     }
 
-    /// <summary>Checks the bearer key when one is configured; answers 401 and returns false when it is missing or wrong.</summary>
+    /// <summary>
+    /// Checks the bearer key (or, as Azure OpenAI does, an <c>api-key</c> header with an <c>api-version</c> query) when one is
+    /// configured; answers 401 (or Azure's 404 without <c>api-version</c>) and returns false when it is missing or wrong.
+    /// </summary>
     public static async Task<bool> AuthorizeAsync(HttpContext context, SimulatedVendorOptions options)
     {
         if (string.IsNullOrEmpty(options.ApiKey))
         {
             return true;
+        }
+
+        if (context.Request.Headers["api-key"].ToString() is { Length: > 0 } azureKey)
+        {
+            if (string.IsNullOrEmpty(context.Request.Query["api-version"]))
+            {
+                await WriteErrorAsync(context, StatusCodes.Status404NotFound, "Resource not found", "invalid_request_error", "404");
+                return false;
+            }
+
+            if (azureKey == options.ApiKey)
+            {
+                return true;
+            }
+
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Access denied due to invalid subscription key or wrong API endpoint.", "invalid_request_error", "401");
+            return false;
         }
 
         string? authorization = context.Request.Headers.Authorization;

@@ -27,7 +27,9 @@ public static class LedgerEvents
         DateTimeOffset FinishedAt,
         string? ProjectId = null,
         string? KeyId = null,
-        IReadOnlyDictionary<string, string>? Tags = null) : ILedgerEvent;
+        IReadOnlyDictionary<string, string>? Tags = null,
+        long Images = 0,
+        decimal AudioSeconds = 0) : ILedgerEvent;
 
     /// <summary>A budget was set (or removed, when <paramref name="Budget"/> is null) for the tenant or one project.</summary>
     public sealed record BudgetSet(string TenantId, string? ProjectId, BudgetSpec? Budget, DateTimeOffset At) : ILedgerEvent;

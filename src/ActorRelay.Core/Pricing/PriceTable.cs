@@ -49,7 +49,9 @@ public sealed class PriceTable
         var cachedPrice = price.CachedInputPerMillion ?? price.InputPerMillion;
         var cost = (((usage.InputTokens - cached) * price.InputPerMillion)
                     + (cached * cachedPrice)
-                    + (usage.OutputTokens * price.OutputPerMillion)) / TokensPerMillion;
+                    + (usage.OutputTokens * price.OutputPerMillion)) / TokensPerMillion
+                   + (usage.Images * price.PerImage)
+                   + (usage.AudioSeconds * price.PerAudioSecond);
         return new PricedCost(cost, Version, true);
     }
 }

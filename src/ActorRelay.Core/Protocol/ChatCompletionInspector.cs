@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace ActorRelay.Core.Protocol;
@@ -11,12 +12,16 @@ public readonly record struct ChatCompletionFacts(TokenUsage? Usage, int Choices
 /// </summary>
 public static class ChatCompletionInspector
 {
-    /// <summary>Inspects <paramref name="json"/>; malformed or non-object JSON yields empty facts instead of throwing.</summary>
-    public static ChatCompletionFacts Inspect(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// Inspects <paramref name="json"/>; malformed or non-object JSON yields empty facts instead of throwing. When
+    /// <paramref name="text"/> is given, the generated text (content and tool-call arguments, unescaped UTF-8) is appended to
+    /// it, for a token estimate should the vendor report no usage.
+    /// </summary>
+    public static ChatCompletionFacts Inspect(ReadOnlySpan<byte> json, IBufferWriter<byte>? text = null)
     {
         try
         {
-            return InspectObject(json);
+            return InspectObject(json, text);
         }
         catch (JsonException)
         {
@@ -55,7 +60,7 @@ public static class ChatCompletionInspector
         }
     }
 
-    private static ChatCompletionFacts InspectObject(ReadOnlySpan<byte> json)
+    private static ChatCompletionFacts InspectObject(ReadOnlySpan<byte> json, IBufferWriter<byte>? text)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -78,7 +83,7 @@ public static class ChatCompletionInspector
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartArray)
                 {
-                    ReadChoices(ref reader, ref choices, ref contentBytes);
+                    ReadChoices(ref reader, ref choices, ref contentBytes, text);
                 }
                 else
                 {
@@ -137,7 +142,7 @@ public static class ChatCompletionInspector
         return new TokenUsage(input, output, cached, false);
     }
 
-    private static void ReadChoices(ref Utf8JsonReader reader, ref int choices, ref long contentBytes)
+    private static void ReadChoices(ref Utf8JsonReader reader, ref int choices, ref long contentBytes, IBufferWriter<byte>? text)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
@@ -156,10 +161,16 @@ public static class ChatCompletionInspector
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         var isContent = reader.ValueTextEquals("content"u8);
+                        var isToolCalls = text is not null && reader.ValueTextEquals("tool_calls"u8);
                         reader.Read();
                         if (isContent && reader.TokenType == JsonTokenType.String)
                         {
                             contentBytes += reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                            AppendString(ref reader, text);
+                        }
+                        else if (isToolCalls && reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            AppendArguments(ref reader, text);
                         }
                         else
                         {
@@ -174,6 +185,41 @@ public static class ChatCompletionInspector
                 }
             }
         }
+    }
+
+    /// <summary>Appends every <c>arguments</c> string inside a <c>tool_calls</c> array, leaving the reader on its end.</summary>
+    private static void AppendArguments(ref Utf8JsonReader reader, IBufferWriter<byte>? text)
+    {
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("arguments"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    AppendString(ref reader, text);
+                }
+            }
+        }
+    }
+
+    private static void AppendString(ref Utf8JsonReader reader, IBufferWriter<byte>? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            text.Write(reader.ValueSpan);
+            return;
+        }
+
+        var written = reader.CopyString(text.GetSpan(length));
+        text.Advance(written);
     }
 
     private static long ReadLong(ref Utf8JsonReader reader)

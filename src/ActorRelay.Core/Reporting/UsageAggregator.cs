@@ -62,7 +62,7 @@ public sealed class UsageAggregator(IReadOnlyList<UsageDimension> groupBy, Usage
 
     private LedgerEvents.CostRecorded Reprice(LedgerEvents.CostRecorded cost, PriceTable table)
     {
-        var priced = table.Price(cost.ChannelId, cost.VendorModel, new TokenUsage(cost.InputTokens, cost.OutputTokens, cost.CachedTokens, cost.UsageEstimated));
+        var priced = table.Price(cost.ChannelId, cost.VendorModel, new TokenUsage(cost.InputTokens, cost.OutputTokens, cost.CachedTokens, cost.UsageEstimated, cost.Images, cost.AudioSeconds));
         if (!priced.Priced)
         {
             Unpriced++;

@@ -41,14 +41,7 @@ public static class AnthropicInbound
     public static byte[] FromOpenAiResponse(ReadOnlySpan<byte> openAiCompletion, string model)
     {
         using var document = TranslationJson.TryParse(openAiCompletion);
-        var root = document?.RootElement ?? default;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
-        {
-            throw new TranslationException("The channel answered with a body that is not a chat completion.");
-        }
-
-        var choice = choices.GetArrayLength() > 0 ? choices[0] : default;
-        var message = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var m) ? m : default;
+        var (root, choice, message) = TranslationJson.FirstChoice(document);
         return TranslationJson.Write((root, choice, message, model), static (writer, state) =>
         {
             var (root, choice, message, model) = state;

@@ -58,13 +58,15 @@ internal static class AnthropicMapping
         {
             switch (name)
             {
-                case "invalid_request_error" or "authentication_error" or "permission_error" or "not_found_error" or "request_too_large"
+                case "invalid_request_error" or "authentication_error" or "not_found_error" or "request_too_large"
                     or "rate_limit_error" or "overloaded_error" or "api_error":
                     return name;
                 case "rate_limit_exceeded" or "requests" or "tokens" or "insufficient_quota":
                     return "rate_limit_error";
-                case "invalid_api_key":
+                case "invalid_api_key" or "missing_api_key":
                     return "authentication_error";
+                case "model_not_allowed" or "permission_error":
+                    return "permission_error";
                 case "model_not_found":
                     return "not_found_error";
             }

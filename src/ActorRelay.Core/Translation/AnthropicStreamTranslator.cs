@@ -10,96 +10,44 @@ namespace ActorRelay.Core.Translation;
 /// chunk; <c>error</c> → an OpenAI error event. <see cref="Complete"/> adds the usage chunk and <c>[DONE]</c>.
 /// Pings, block stops and thinking blocks produce nothing.
 /// </summary>
-internal sealed class AnthropicStreamTranslator(string model, long created) : IStreamTranslator
+internal sealed class AnthropicStreamTranslator(string model, long created) : OpenAiChunkEmitter("Anthropic", model, created)
 {
-    private const string Vendor = "Anthropic";
     private const int NotATool = -1;
 
-    private readonly OpenAiChunkWriter _chunks = new(model, created);
-    private readonly Utf8Scratch _scratch = new();
     private readonly List<int> _toolIndexByBlock = [];
-    private int _toolCount;
-    private bool _roleSent;
-    private bool _finishSent;
-    private bool _failed;
     private bool _hasUsage;
     private long _input;
     private long _cacheRead;
     private long _cacheCreation;
     private long _output;
 
-    public TokenUsage? Usage => _hasUsage ? Counts.ToTokenUsage() : null;
+    protected override bool HasUsage => _hasUsage;
 
-    public bool InputCompleted { get; private set; }
+    protected override UsageCounts Counts => new(_input + _cacheRead + _cacheCreation, _output, _cacheRead, 0);
 
-    private UsageCounts Counts => new(_input + _cacheRead + _cacheCreation, _output, _cacheRead, 0);
-
-    public void Translate(SseEvent input, List<SseEvent> output)
+    protected override void TranslateEvent(SseEvent input, List<SseEvent> output)
     {
-        if (_failed)
-        {
-            return;
-        }
-
         var data = input.Data.Span;
-        try
+        switch (input.EventType ?? JsonScan.TopLevelString(data, "type"u8))
         {
-            switch (input.EventType ?? JsonScan.TopLevelString(data, "type"u8))
-            {
-                case "message_start":
-                    MessageStart(data, output);
-                    break;
-                case "content_block_start":
-                    BlockStart(data, output);
-                    break;
-                case "content_block_delta":
-                    BlockDelta(data, output);
-                    break;
-                case "message_delta":
-                    MessageDelta(data, output);
-                    break;
-                case "message_stop":
-                    InputCompleted = true;
-                    break;
-                case "error":
-                    Error(data, output);
-                    break;
-            }
-        }
-        catch (Exception exception) when (JsonScan.IsReadFailure(exception))
-        {
-            throw JsonScan.Malformed(Vendor, exception);
-        }
-    }
-
-    public void Complete(List<SseEvent> output)
-    {
-        if (_failed)
-        {
-            return;
-        }
-
-        EnsureRole(output);
-        if (!_finishSent)
-        {
-            _finishSent = true;
-            output.Add(_chunks.Finish(_toolCount > 0 ? "tool_calls" : "stop"));
-        }
-
-        if (_hasUsage)
-        {
-            output.Add(_chunks.Usage(Counts));
-        }
-
-        output.Add(OpenAiChunkWriter.Done);
-    }
-
-    private void EnsureRole(List<SseEvent> output)
-    {
-        if (!_roleSent)
-        {
-            _roleSent = true;
-            output.Add(_chunks.Role());
+            case "message_start":
+                MessageStart(data, output);
+                break;
+            case "content_block_start":
+                BlockStart(data, output);
+                break;
+            case "content_block_delta":
+                BlockDelta(data, output);
+                break;
+            case "message_delta":
+                MessageDelta(data, output);
+                break;
+            case "message_stop":
+                InputCompleted = true;
+                break;
+            case "error":
+                Error(data, output);
+                break;
         }
     }
 
@@ -118,7 +66,7 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
             {
                 if (reader.ValueTextEquals("id"u8))
                 {
-                    _chunks.SetId(JsonScan.StringValue(ref reader));
+                    Chunks.SetId(JsonScan.StringValue(ref reader));
                 }
                 else if (reader.ValueTextEquals("usage"u8))
                 {
@@ -167,7 +115,7 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
                     else if (reader.ValueTextEquals("text"u8))
                     {
                         reader.Read();
-                        text = reader.TokenType == JsonTokenType.String ? _scratch.Value(ref reader) : default;
+                        text = reader.TokenType == JsonTokenType.String ? Scratch.Value(ref reader) : default;
                     }
                     else
                     {
@@ -194,13 +142,13 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
 
         if (isTool)
         {
-            var toolIndex = _toolCount++;
+            var toolIndex = ToolCount++;
             _toolIndexByBlock[index] = toolIndex;
-            output.Add(_chunks.ToolCallStart(toolIndex, id ?? $"toolu_{toolIndex}", name ?? string.Empty, default));
+            output.Add(Chunks.ToolCallStart(toolIndex, id ?? $"toolu_{toolIndex}", name ?? string.Empty, default));
         }
         else if (!text.IsEmpty)
         {
-            output.Add(_chunks.Content(text));
+            output.Add(Chunks.Content(text));
         }
     }
 
@@ -230,7 +178,7 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
                     else if (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("partial_json"u8))
                     {
                         reader.Read();
-                        value = reader.TokenType == JsonTokenType.String ? _scratch.Value(ref reader) : default;
+                        value = reader.TokenType == JsonTokenType.String ? Scratch.Value(ref reader) : default;
                     }
                     else
                     {
@@ -252,11 +200,11 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
         EnsureRole(output);
         if (kind == DeltaKind.Text)
         {
-            output.Add(_chunks.Content(value));
+            output.Add(Chunks.Content(value));
         }
         else if (kind == DeltaKind.Json && index >= 0 && index < _toolIndexByBlock.Count && _toolIndexByBlock[index] != NotATool)
         {
-            output.Add(_chunks.ToolCallArguments(_toolIndexByBlock[index], value));
+            output.Add(Chunks.ToolCallArguments(_toolIndexByBlock[index], value));
         }
     }
 
@@ -291,10 +239,9 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
         }
 
         EnsureRole(output);
-        if (stopReason is not null && !_finishSent)
+        if (stopReason is not null)
         {
-            _finishSent = true;
-            output.Add(_chunks.Finish(AnthropicMapping.FinishReason(stopReason)));
+            Finish(AnthropicMapping.FinishReason(stopReason), output);
         }
     }
 
@@ -328,8 +275,7 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : IS
             }
         }
 
-        _failed = true;
-        output.Add(_chunks.Error(message ?? "The Anthropic channel reported an error.", OpenAiErrors.TypeFor(AnthropicMapping.Status(type)), type));
+        Fail(message ?? "The Anthropic channel reported an error.", OpenAiErrors.TypeFor(AnthropicMapping.Status(type)), type, output);
     }
 
     /// <summary>Reads an Anthropic usage object; absent fields keep their earlier values (message_delta repeats only some).</summary>

@@ -12,18 +12,10 @@ namespace ActorRelay.Core.Translation;
 /// <c>{"error":...}</c> event becomes an OpenAI error event. <see cref="Complete"/> adds a missing finish chunk, the usage
 /// chunk and <c>[DONE]</c>.
 /// </summary>
-internal sealed class GeminiStreamTranslator : IStreamTranslator
+internal sealed class GeminiStreamTranslator : OpenAiChunkEmitter
 {
-    private const string Vendor = "Gemini";
-
-    private readonly OpenAiChunkWriter _chunks;
-    private readonly Utf8Scratch _scratch = new();
     private readonly ArrayBufferWriter<byte> _arguments = new(256);
     private readonly Utf8JsonWriter _argumentsWriter;
-    private int _toolCount;
-    private bool _roleSent;
-    private bool _finishSent;
-    private bool _failed;
     private bool _hasUsage;
     private long _prompt;
     private long _toolUsePrompt;
@@ -32,106 +24,64 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
     private long _cached;
 
     public GeminiStreamTranslator(string model, long created)
+        : base("Gemini", model, created) => _argumentsWriter = new Utf8JsonWriter(_arguments, TranslationJson.WriterOptions);
+
+    protected override bool HasUsage => _hasUsage;
+
+    protected override UsageCounts Counts => GeminiMapping.Usage(_prompt, _toolUsePrompt, _candidates, _thoughts, _cached);
+
+    protected override void TranslateEvent(SseEvent input, List<SseEvent> output)
     {
-        _chunks = new OpenAiChunkWriter(model, created);
-        _argumentsWriter = new Utf8JsonWriter(_arguments, TranslationJson.WriterOptions);
-    }
-
-    public TokenUsage? Usage => _hasUsage ? Counts.ToTokenUsage() : null;
-
-    public bool InputCompleted { get; private set; }
-
-    private UsageCounts Counts => GeminiMapping.Usage(_prompt, _toolUsePrompt, _candidates, _thoughts, _cached);
-
-    public void Translate(SseEvent input, List<SseEvent> output)
-    {
-        if (_failed || input.IsDone)
+        if (input.IsDone)
         {
             return;
         }
 
         var data = input.Data.Span;
-        try
+        if (!Chunks.HasId)
         {
-            if (!_chunks.HasId)
-            {
-                _chunks.SetId(JsonScan.TopLevelString(data, "responseId"u8));
-            }
+            Chunks.SetId(JsonScan.TopLevelString(data, "responseId"u8));
+        }
 
-            var reader = JsonScan.Open(data);
-            string? finishReason = null;
-            var blocked = false;
-            while (JsonScan.NextProperty(ref reader))
+        var reader = JsonScan.Open(data);
+        string? finishReason = null;
+        var blocked = false;
+        while (JsonScan.NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("candidates"u8))
             {
-                if (reader.ValueTextEquals("candidates"u8))
+                finishReason = Candidates(ref reader, output) ?? finishReason;
+            }
+            else if (reader.ValueTextEquals("usageMetadata"u8))
+            {
+                ReadUsage(ref reader);
+            }
+            else if (reader.ValueTextEquals("promptFeedback"u8) && JsonScan.EnterObject(ref reader))
+            {
+                while (JsonScan.NextProperty(ref reader))
                 {
-                    finishReason = Candidates(ref reader, output) ?? finishReason;
-                }
-                else if (reader.ValueTextEquals("usageMetadata"u8))
-                {
-                    ReadUsage(ref reader);
-                }
-                else if (reader.ValueTextEquals("promptFeedback"u8) && JsonScan.EnterObject(ref reader))
-                {
-                    while (JsonScan.NextProperty(ref reader))
-                    {
-                        blocked |= reader.ValueTextEquals("blockReason"u8);
-                        JsonScan.SkipValue(ref reader);
-                    }
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    Error(ref reader, output);
-                    return;
-                }
-                else
-                {
+                    blocked |= reader.ValueTextEquals("blockReason"u8);
                     JsonScan.SkipValue(ref reader);
                 }
             }
-
-            if ((finishReason is not null || blocked) && !_finishSent)
+            else if (reader.ValueTextEquals("error"u8))
             {
-                InputCompleted = true;
-                EnsureRole(output);
-                _finishSent = true;
-                output.Add(_chunks.Finish(blocked && finishReason is null ? "content_filter" : GeminiMapping.FinishReason(finishReason, _toolCount > 0)));
+                Error(ref reader, output);
+                return;
+            }
+            else
+            {
+                JsonScan.SkipValue(ref reader);
             }
         }
-        catch (Exception exception) when (JsonScan.IsReadFailure(exception))
-        {
-            throw JsonScan.Malformed(Vendor, exception);
-        }
-    }
 
-    public void Complete(List<SseEvent> output)
-    {
-        if (_failed)
+        if (finishReason is not null || blocked)
         {
-            return;
-        }
-
-        EnsureRole(output);
-        if (!_finishSent)
-        {
-            _finishSent = true;
-            output.Add(_chunks.Finish(_toolCount > 0 ? "tool_calls" : "stop"));
-        }
-
-        if (_hasUsage)
-        {
-            output.Add(_chunks.Usage(Counts));
-        }
-
-        output.Add(OpenAiChunkWriter.Done);
-    }
-
-    private void EnsureRole(List<SseEvent> output)
-    {
-        if (!_roleSent)
-        {
-            _roleSent = true;
-            output.Add(_chunks.Role());
+            EnsureRole(output);
+            if (Finish(blocked && finishReason is null ? "content_filter" : GeminiMapping.FinishReason(finishReason, ToolCount > 0), output))
+            {
+                InputCompleted = true;
+            }
         }
     }
 
@@ -144,16 +94,9 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
         }
 
         string? finishReason = null;
-        var first = true;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var seen = false;
+        while (JsonScan.NextFirstObject(ref reader, ref seen))
         {
-            if (!first || reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            first = false;
             while (JsonScan.NextProperty(ref reader))
             {
                 if (reader.ValueTextEquals("content"u8) && JsonScan.EnterObject(ref reader))
@@ -198,7 +141,7 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
             if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                text = reader.TokenType == JsonTokenType.String ? _scratch.Value(ref reader) : default;
+                text = reader.TokenType == JsonTokenType.String ? Scratch.Value(ref reader) : default;
             }
             else if (reader.ValueTextEquals("thought"u8))
             {
@@ -223,7 +166,7 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
                     else if (reader.ValueTextEquals("args"u8))
                     {
                         reader.Read();
-                        _scratch.CopyValue(ref reader, _argumentsWriter);
+                        Scratch.CopyValue(ref reader, _argumentsWriter);
                     }
                     else
                     {
@@ -242,13 +185,13 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
         if (isCall)
         {
             EnsureRole(output);
-            var index = _toolCount++;
-            output.Add(_chunks.ToolCallStart(index, id ?? $"call_{index}", name ?? string.Empty, _arguments.WrittenCount == 0 ? "{}"u8 : _arguments.WrittenSpan));
+            var index = ToolCount++;
+            output.Add(Chunks.ToolCallStart(index, id ?? $"call_{index}", name ?? string.Empty, _arguments.WrittenCount == 0 ? "{}"u8 : _arguments.WrittenSpan));
         }
         else if (!thought && !text.IsEmpty)
         {
             EnsureRole(output);
-            output.Add(_chunks.Content(text));
+            output.Add(Chunks.Content(text));
         }
     }
 
@@ -316,7 +259,6 @@ internal sealed class GeminiStreamTranslator : IStreamTranslator
             }
         }
 
-        _failed = true;
-        output.Add(_chunks.Error(message ?? "The Gemini channel reported an error.", OpenAiErrors.TypeFor((int)code), status));
+        Fail(message ?? "The Gemini channel reported an error.", OpenAiErrors.TypeFor((int)code), status, output);
     }
 }

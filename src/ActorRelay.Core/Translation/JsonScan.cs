@@ -46,6 +46,27 @@ internal static class JsonScan
         return false;
     }
 
+    /// <summary>
+    /// Inside an array: moves to its first element when that is an object (true, on its start; <paramref name="seen"/> is set),
+    /// skipping every other element; false on the array's end. Loop on it to read only the first choice or candidate.
+    /// </summary>
+    public static bool NextFirstObject(ref Utf8JsonReader reader, ref bool seen)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (seen || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            seen = true;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Skips the value of the current property.</summary>
     public static void SkipValue(ref Utf8JsonReader reader)
     {

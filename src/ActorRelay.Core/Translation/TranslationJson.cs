@@ -121,4 +121,19 @@ internal static class TranslationJson
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>A chat completion's root, first choice and its message (default elements when absent).</summary>
+    /// <exception cref="TranslationException">The document is not a chat completion.</exception>
+    public static (JsonElement Root, JsonElement Choice, JsonElement Message) FirstChoice(JsonDocument? document)
+    {
+        var root = document?.RootElement ?? default;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
+        {
+            throw new TranslationException("The channel answered with a body that is not a chat completion.");
+        }
+
+        var choice = choices.GetArrayLength() > 0 ? choices[0] : default;
+        var message = choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var m) ? m : default;
+        return (root, choice, message);
+    }
 }

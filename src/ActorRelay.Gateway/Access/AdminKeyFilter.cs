@@ -15,7 +15,7 @@ internal sealed class AdminKeyFilter(IOptionsMonitor<AccessOptions> access) : IE
         var adminKey = access.CurrentValue.AdminKey;
         if (string.IsNullOrEmpty(adminKey))
         {
-            await ErrorResponses.WriteOpenAiAsync(http, StatusCodes.Status403Forbidden,
+            await ErrorResponses.WriteAsync(http, StatusCodes.Status403Forbidden,
                 "The admin API is disabled: configure ActorRelay:Access:AdminKey.", OpenAiErrorTypes.Permission, "admin_disabled");
             return Results.Empty;
         }
@@ -24,7 +24,7 @@ internal sealed class AdminKeyFilter(IOptionsMonitor<AccessOptions> access) : IE
         var presented = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : "";
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(adminKey)))
         {
-            await ErrorResponses.WriteOpenAiAsync(http, StatusCodes.Status401Unauthorized,
+            await ErrorResponses.WriteAsync(http, StatusCodes.Status401Unauthorized,
                 "The admin API needs 'Authorization: Bearer <admin key>'.", OpenAiErrorTypes.InvalidRequest, "invalid_admin_key");
             return Results.Empty;
         }
@@ -44,7 +44,7 @@ internal sealed class CallerFilter(Authenticator authenticator) : IEndpointFilte
     {
         if (!authenticator.TryAuthenticate(context.HttpContext, out var caller, out var denial))
         {
-            await ErrorResponses.WriteOpenAiAsync(context.HttpContext, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            await ErrorResponses.WriteAsync(context.HttpContext, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
             return Results.Empty;
         }
 

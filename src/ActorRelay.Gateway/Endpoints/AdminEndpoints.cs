@@ -79,7 +79,7 @@ internal static class AdminEndpoints
             return Results.Ok(Tenant(cache.Current, found));
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound, $"Tenant '{tenant}' does not exist.", OpenAiErrorTypes.NotFound, "tenant_not_found");
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, $"Tenant '{tenant}' does not exist.", OpenAiErrorTypes.NotFound, "tenant_not_found");
         return Results.Empty;
     }
 
@@ -99,7 +99,7 @@ internal static class AdminEndpoints
     {
         if (cache.Current.Tenant(tenant) is null || (project is not null && cache.Current.Project(tenant, project) is null))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound,
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound,
                 project is null ? $"Tenant '{tenant}' does not exist." : $"Project '{project}' does not exist in tenant '{tenant}'.",
                 OpenAiErrorTypes.NotFound, "not_found");
             return Results.Empty;
@@ -112,7 +112,7 @@ internal static class AdminEndpoints
                 || !Enum.TryParse<BudgetPeriod>(body.Period ?? nameof(BudgetPeriod.Monthly), ignoreCase: true, out var period) || !Enum.IsDefined(period)
                 || !Enum.TryParse<BudgetMode>(body.Mode ?? nameof(BudgetMode.Hard), ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
             {
-                await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest,
+                await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest,
                     "A budget needs limit >= 0, period one of monthly, weekly, daily, total, and mode hard or soft.", OpenAiErrorTypes.InvalidRequest, null);
                 return Results.Empty;
             }
@@ -128,7 +128,7 @@ internal static class AdminEndpoints
     {
         if (cache.Current.Tenant(tenant) is null)
         {
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound, $"Tenant '{tenant}' does not exist.", OpenAiErrorTypes.NotFound, "tenant_not_found");
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, $"Tenant '{tenant}' does not exist.", OpenAiErrorTypes.NotFound, "tenant_not_found");
             return Results.Empty;
         }
 
@@ -153,7 +153,7 @@ internal static class AdminEndpoints
             return Results.Ok(KeyResponse.From(found, time.GetUtcNow()));
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound, $"Key '{id}' does not exist.", OpenAiErrorTypes.NotFound, "key_not_found");
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, $"Key '{id}' does not exist.", OpenAiErrorTypes.NotFound, "key_not_found");
         return Results.Empty;
     }
 
@@ -190,7 +190,7 @@ internal static class AdminEndpoints
             return true;
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, status, reply.Error ?? "The request was refused.",
+        await ErrorResponses.WriteAsync(context, status, reply.Error ?? "The request was refused.",
             status == StatusCodes.Status404NotFound ? OpenAiErrorTypes.NotFound : OpenAiErrorTypes.InvalidRequest, reply.Outcome.ToString().ToLowerInvariant());
         return false;
     }

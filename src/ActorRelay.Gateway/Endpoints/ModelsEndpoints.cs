@@ -39,7 +39,7 @@ internal static class ModelsEndpoints
                     return Results.Json(Card(route), GatewayJsonContext.Default.ModelCard);
                 }
 
-                await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound,
+                await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound,
                     $"The model `{model}` does not exist or you do not have access to it.", OpenAiErrorTypes.InvalidRequest, "model_not_found", "model");
                 return Results.Empty;
             })

@@ -55,7 +55,7 @@ internal static class ReportEndpoints
             || !TryParseTime(from, out var since) || !TryParseTime(to, out var until)
             || format is not (null or "json" or "csv"))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest,
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest,
                 error ?? "from/to must be ISO 8601 times and format json or csv.", OpenAiErrorTypes.InvalidRequest, null);
             return Results.Empty;
         }

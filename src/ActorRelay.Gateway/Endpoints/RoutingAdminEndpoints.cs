@@ -50,7 +50,7 @@ internal static class RoutingAdminEndpoints
             return TypedResults.Json(Route(route, router.SourceOf(alias)), GatewayJsonContext.Default.RouteResponse);
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound, $"No route for alias '{alias}'.", OpenAiErrorTypes.NotFound, "route_not_found");
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, $"No route for alias '{alias}'.", OpenAiErrorTypes.NotFound, "route_not_found");
         return Results.Empty;
     }
 
@@ -96,14 +96,14 @@ internal static class RoutingAdminEndpoints
             RouteOutcome.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         };
-        await ErrorResponses.WriteOpenAiAsync(context, status, reply.Error ?? "The change was refused.",
+        await ErrorResponses.WriteAsync(context, status, reply.Error ?? "The change was refused.",
             status == StatusCodes.Status404NotFound ? OpenAiErrorTypes.NotFound : OpenAiErrorTypes.InvalidRequest, BreakerResponse.Snake(reply.Outcome.ToString()));
         return Results.Empty;
     }
 
     private static async Task<IResult> InvalidAsync(HttpContext context, string message)
     {
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest, message, OpenAiErrorTypes.InvalidRequest, "invalid");
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, message, OpenAiErrorTypes.InvalidRequest, "invalid");
         return Results.Empty;
     }
 
@@ -121,7 +121,7 @@ internal static class RoutingAdminEndpoints
             return TypedResults.Json(ChannelResponse.From(await gate.StatsAsync(id, context.RequestAborted)), GatewayJsonContext.Default.ChannelResponse);
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status404NotFound, $"Channel '{id}' is not configured.", OpenAiErrorTypes.NotFound, "channel_not_found");
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, $"Channel '{id}' is not configured.", OpenAiErrorTypes.NotFound, "channel_not_found");
         return Results.Empty;
     }
 

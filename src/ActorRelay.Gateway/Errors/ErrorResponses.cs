@@ -1,27 +1,60 @@
 using System.Text.Json;
+using ActorRelay.Core.Translation;
 
 namespace ActorRelay.Gateway.Errors;
+
+/// <summary>The error body format of an endpoint: OpenAI's envelope (chat completions, responses, embeddings...) or Anthropic's.</summary>
+internal enum ErrorFormat
+{
+    OpenAI,
+    Anthropic,
+}
 
 /// <summary>Writes errors in the caller's protocol. Every error ActorRelay produces goes through here.</summary>
 internal static class ErrorResponses
 {
-    public static async Task WriteOpenAiAsync(HttpContext context, int status, string message, string type, string? code, string? param = null)
+    private static readonly object FormatKey = new();
+
+    /// <summary>Makes every later error of this request come in <paramref name="format"/> (set by the endpoint before anything else).</summary>
+    public static void UseFormat(HttpContext context, ErrorFormat format) => context.Items[FormatKey] = format;
+
+    public static ErrorFormat FormatOf(HttpContext context) =>
+        context.Items.TryGetValue(FormatKey, out var format) && format is ErrorFormat known ? known : ErrorFormat.OpenAI;
+
+    public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? code, string? param = null)
     {
         if (context.Response.HasStarted)
         {
             return;
         }
 
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(
-            context.Response.Body,
-            new OpenAiErrorEnvelope(new OpenAiError(message, type, param, code)),
-            GatewayJsonContext.Default.OpenAiErrorEnvelope,
-            context.RequestAborted);
+        var envelope = new OpenAiErrorEnvelope(new OpenAiError(message, type, param, code));
+        if (FormatOf(context) == ErrorFormat.OpenAI)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, envelope, GatewayJsonContext.Default.OpenAiErrorEnvelope, context.RequestAborted);
+            return;
+        }
+
+        await WriteBodyAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(envelope, GatewayJsonContext.Default.OpenAiErrorEnvelope));
     }
 
-    /// <summary>An error as one SSE event, for a stream that already started: OpenAI SDKs raise it as an API error.</summary>
-    public static byte[] OpenAiSseEvent(string message, string type, string? code) =>
-        [.. "data: "u8, .. JsonSerializer.SerializeToUtf8Bytes(new OpenAiErrorEnvelope(new OpenAiError(message, type, null, code)), GatewayJsonContext.Default.OpenAiErrorEnvelope), .. "\n\n"u8];
+    /// <summary>An OpenAI error body (a vendor's, relayed) in the caller's format.</summary>
+    public static async Task WriteBodyAsync(HttpContext context, int status, byte[] openAiError)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var body = FormatOf(context) == ErrorFormat.Anthropic ? AnthropicInbound.FromOpenAiError(status, openAiError) : openAiError;
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>An error as one OpenAI SSE event, for a stream that already started (the client's translator turns it into its protocol's).</summary>
+    public static Core.Sse.SseEvent OpenAiSseEvent(string message, string type, string? code) =>
+        new(null, JsonSerializer.SerializeToUtf8Bytes(new OpenAiErrorEnvelope(new OpenAiError(message, type, null, code)), GatewayJsonContext.Default.OpenAiErrorEnvelope));
 }

@@ -33,6 +33,11 @@ internal static class GatewayMetrics
         "Cost billed in the price table's currency.",
         new CounterConfiguration { LabelNames = ["model", "channel"] });
 
+    public static readonly Counter EstimatedUsage = Prometheus.Metrics.CreateCounter(
+        "actorrelay_estimated_usage_total",
+        "Calls billed with a tokenizer estimate because the vendor reported no usage (a cut stream, a server without usage).",
+        new CounterConfiguration { LabelNames = ["model", "channel"] });
+
     public static readonly Gauge StreamsInFlight = Prometheus.Metrics.CreateGauge(
         "actorrelay_streams_in_flight",
         "Streams currently being relayed.");

@@ -1,6 +1,7 @@
 using ActorRelay.Core.Policy;
 using ActorRelay.Core.Pricing;
 using ActorRelay.Core.Routing;
+using ActorRelay.Core.Translation;
 
 namespace ActorRelay.Gateway.Options;
 
@@ -44,17 +45,47 @@ public enum ChannelType
 
     /// <summary>Any server speaking OpenAI's chat-completions protocol (OpenAI, vLLM, Ollama, DeepSeek, a standalone simulated vendor).</summary>
     OpenAICompatible = 1,
+
+    /// <summary>The Anthropic Messages API (<c>messages</c> under e.g. <c>https://api.anthropic.com/v1/</c>, key in <c>x-api-key</c>).</summary>
+    Anthropic = 2,
+
+    /// <summary>Google Gemini (<c>models/{m}:generateContent</c> under e.g. <c>https://generativelanguage.googleapis.com/v1beta/</c>, key in <c>x-goog-api-key</c>).</summary>
+    Gemini = 3,
+
+    /// <summary>Azure OpenAI: the deployment URL (<c>https://{resource}.openai.azure.com/openai/deployments/{deployment}/</c>), key in <c>api-key</c>, <c>api-version</c> query.</summary>
+    AzureOpenAI = 4,
 }
 
 public sealed class ChannelOptions
 {
     public ChannelType Type { get; set; } = ChannelType.OpenAICompatible;
 
-    /// <summary>The vendor's OpenAI base URL, ending in <c>/v1/</c> (e.g. <c>https://api.openai.com/v1/</c>).</summary>
+    /// <summary>The wire protocol of a <see cref="ChannelType.Simulated"/> channel (the in-process vendor speaks all three).</summary>
+    public VendorProtocolKind Protocol { get; set; } = VendorProtocolKind.OpenAI;
+
+    /// <summary>
+    /// The vendor's base URL: OpenAI's ends in <c>/v1/</c> (e.g. <c>https://api.openai.com/v1/</c>), Anthropic's too,
+    /// Gemini's in <c>/v1beta/</c>, Azure OpenAI's is the deployment URL.
+    /// </summary>
     public string? BaseUrl { get; set; }
 
-    /// <summary>The vendor key, sent as <c>Authorization: Bearer</c>. Never logged, never returned.</summary>
+    /// <summary>
+    /// The vendor key, sent as the channel type expects (<c>Authorization: Bearer</c>, <c>x-api-key</c>,
+    /// <c>x-goog-api-key</c> or <c>api-key</c>). Never logged, never returned.
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>The <c>api-version</c> query parameter of an <see cref="ChannelType.AzureOpenAI"/> channel.</summary>
+    public string ApiVersion { get; set; } = "2024-10-21";
+
+    /// <summary>The protocol the channel speaks.</summary>
+    public VendorProtocolKind ProtocolKind => Type switch
+    {
+        ChannelType.Simulated => Protocol,
+        ChannelType.Anthropic => VendorProtocolKind.Anthropic,
+        ChannelType.Gemini => VendorProtocolKind.Gemini,
+        _ => VendorProtocolKind.OpenAI,
+    };
 
     /// <summary>How many calls may be in flight on this channel across the cluster.</summary>
     public int MaxConcurrency { get; set; } = 512;

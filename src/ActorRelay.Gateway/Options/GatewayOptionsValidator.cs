@@ -18,9 +18,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         foreach (var (id, channel) in options.Channels)
         {
             var key = $"{root}:Channels:{id}";
-            if (channel.Type == ChannelType.OpenAICompatible && !IsHttpUrl(channel.BaseUrl))
+            if (channel.Type != ChannelType.Simulated && !IsHttpUrl(channel.BaseUrl))
             {
-                failures.Add($"{key}:BaseUrl must be an absolute http(s) URL for an OpenAICompatible channel.");
+                failures.Add($"{key}:BaseUrl must be an absolute http(s) URL for a {channel.Type} channel.");
+            }
+
+            if (channel.Type == ChannelType.AzureOpenAI && string.IsNullOrWhiteSpace(channel.ApiVersion))
+            {
+                failures.Add($"{key}:ApiVersion must not be empty for an AzureOpenAI channel.");
             }
 
             if (channel.Type == ChannelType.Simulated && channel.BaseUrl is { Length: > 0 } && !IsHttpUrl(channel.BaseUrl))

@@ -129,7 +129,7 @@ internal sealed partial class AttemptLoop(
         }
         finally
         {
-            var usage = tally.Usage(call.Request.BodyBytes);
+            var usage = tally.Usage(call.Request, target.VendorModel);
             var latency = result.Succeeded ? result.LatencyMs : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             await gate.ReleaseAsync(target.ChannelId, attemptId, new CallOutcome(result.Verdict, tally.HttpStatus, latency, usage.InputTokens, usage.OutputTokens));
         }
@@ -146,15 +146,13 @@ internal sealed partial class AttemptLoop(
             context.Response.Headers.RetryAfter = error.RetryAfter;
         }
 
-        if (error.VendorBody is not null && !context.Response.HasStarted)
+        if (error.VendorBody is not null)
         {
-            context.Response.StatusCode = error.Status;
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(error.VendorBody, context.RequestAborted);
+            await ErrorResponses.WriteBodyAsync(context, error.Status, error.VendorBody);
             return;
         }
 
-        await ErrorResponses.WriteOpenAiAsync(context, error.Status, error.Message, error.Type, error.Code);
+        await ErrorResponses.WriteAsync(context, error.Status, error.Message, error.Type, error.Code);
     }
 
     /// <summary>No channel admitted the call: 429 when they were full or over quota, 503 when their breakers shed it.</summary>
@@ -163,7 +161,7 @@ internal sealed partial class AttemptLoop(
         if (last is not { } rejected)
         {
             GatewayMetrics.Requests.WithLabels(route.Alias, "", "503").Inc();
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status503ServiceUnavailable,
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                 $"No channel of model `{route.Alias}` is configured.", OpenAiErrorTypes.Server, "channel_unavailable");
             return;
         }
@@ -173,7 +171,7 @@ internal sealed partial class AttemptLoop(
         var status = limited ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RateLimitHeaders.Seconds(TimeSpan.FromSeconds(rejection.RetryAfterSeconds)).ToString(CultureInfo.InvariantCulture);
         GatewayMetrics.Requests.WithLabels(route.Alias, target.ChannelId, status.ToString(CultureInfo.InvariantCulture)).Inc();
-        await ErrorResponses.WriteOpenAiAsync(context, status, rejection.Message, limited ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Server,
+        await ErrorResponses.WriteAsync(context, status, rejection.Message, limited ? OpenAiErrorTypes.RateLimit : OpenAiErrorTypes.Server,
             rejection.Reason switch
             {
                 RejectionReason.ConcurrencyLimit => "channel_concurrency_limit",
@@ -187,5 +185,5 @@ internal sealed partial class AttemptLoop(
     private partial void LogAttemptFailed(string requestId, int attempt, string channel, FailureKind? failure, int? vendorStatus);
 
     /// <summary>One call as the loop needs it; <paramref name="Tokens"/> is its estimate for vendor quotas.</summary>
-    public sealed record Call(HttpContext Context, ChatRequest Request, ModelRoute Route, string TenantId, string RequestId, TimeSpan Lease, long Tokens);
+    public sealed record Call(HttpContext Context, RelayRequest Request, ModelRoute Route, string TenantId, string RequestId, TimeSpan Lease, long Tokens);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ActorRelay.Core.Ledger;
 using ActorRelay.Core.Protocol;
 
@@ -6,6 +7,8 @@ namespace ActorRelay.Gateway.Relay;
 /// <summary>What one upstream attempt did, gathered as it runs and settled (billed, measured) when the call ends.</summary>
 internal sealed class CallTally
 {
+    private TokenUsage? _estimate;
+
     public CallStatus Status { get; set; } = CallStatus.UpstreamFailed;
 
     /// <summary>The status the client saw; 499 when the client left first.</summary>
@@ -18,6 +21,9 @@ internal sealed class CallTally
 
     public long ContentBytes { get; set; }
 
+    /// <summary>The text delivered so far (content and tool-call arguments), counted only when the vendor reports no usage.</summary>
+    public ArrayBufferWriter<byte> DeliveredText { get; } = new(256);
+
     public long FirstTokenTimestamp { get; set; }
 
     public bool SawDone { get; set; }
@@ -28,10 +34,28 @@ internal sealed class CallTally
     /// <summary>Set when a write to the client failed: the client left, whatever the exception was.</summary>
     public bool ClientGone { get; set; }
 
-    /// <summary>The vendor's usage, else an estimate from what was sent and delivered (flagged as estimated).</summary>
-    public TokenUsage Usage(long requestBytes) =>
-        ReportedUsage
-        ?? (VendorRefused || HttpStatus == 0
-            ? TokenUsage.None
-            : new TokenUsage(TokenUsage.EstimateTokens(requestBytes), TokenUsage.EstimateTokens(ContentBytes), 0, Estimated: true));
+    /// <summary>
+    /// The vendor's usage, else an estimate by <paramref name="vendorModel"/>'s tokenizer of the prompt and of what was
+    /// delivered (flagged as estimated). Call once the attempt ended; the estimate is counted once.
+    /// </summary>
+    public TokenUsage Usage(RelayRequest request, string vendorModel)
+    {
+        if (ReportedUsage is { } reported)
+        {
+            return reported;
+        }
+
+        if (VendorRefused || HttpStatus == 0)
+        {
+            return TokenUsage.None;
+        }
+
+        if (_estimate is null)
+        {
+            var tokenizer = TokenEstimator.ForModel(vendorModel);
+            _estimate = new TokenUsage(request.EstimatePromptTokens(tokenizer), tokenizer.Count(DeliveredText.WrittenSpan), 0, Estimated: true);
+        }
+
+        return _estimate.Value;
+    }
 }

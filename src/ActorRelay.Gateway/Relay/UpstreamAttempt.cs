@@ -4,6 +4,7 @@ using ActorRelay.Core.Ledger;
 using ActorRelay.Core.Policy;
 using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Sse;
+using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Lifecycle;
 using ActorRelay.Gateway.Observability;
@@ -17,24 +18,39 @@ namespace ActorRelay.Gateway.Relay;
 /// One call to one deployment, under its channel's timeouts: connect, first token (the first SSE event, or the whole
 /// answer of a non-stream), stall (silence between events) and total. Nothing reaches the client before the vendor's
 /// first event (or whole answer), so a failure up to then is returned for the attempt loop to fall back or retry; a
-/// failure after it ends the stream with an SSE error event and bills what was delivered.
+/// failure after it ends the stream with an SSE error event and bills what was delivered. A channel that speaks another
+/// protocol than OpenAI gets a translated request; its answer, stream events and errors are translated back to OpenAI's
+/// shape, then into the client's protocol (<see cref="ClientProtocol"/>). The OpenAI-to-OpenAI path translates nothing.
 /// </summary>
 internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
 {
     private const int ClientClosedRequest = 499;
     private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
 
-    public async Task<AttemptResult> RunAsync(HttpContext context, ChatRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
+    public async Task<AttemptResult> RunAsync(HttpContext context, RelayRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
     {
         var aborted = context.RequestAborted;
         var channel = route.Channel;
+        var protocol = VendorProtocols.For(channel.ProtocolKind);
+        UpstreamCall call;
+        try
+        {
+            call = request.ToUpstreamCall(protocol, route.VendorModel);
+        }
+        catch (TranslationException exception)
+        {
+            return AttemptResult.Before(FailureKind.HttpStatus, new ClientError(StatusCodes.Status400BadRequest,
+                $"Channel '{route.ChannelId}' ({protocol.Kind}) cannot take this request: {exception.Message}", OpenAiErrorTypes.InvalidRequest, "unsupported_by_channel"),
+                StatusCodes.Status400BadRequest);
+        }
+
         var timer = new AttemptTimer(channel);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         watchdog.CancelAfter(timer.FirstTokenDeadline);
         HttpResponseMessage response;
         try
         {
-            response = await upstream.SendChatCompletionAsync(route, request.ToUpstreamBody(route.VendorModel), requestId, watchdog.Token);
+            response = await upstream.SendAsync(route, call, requestId, watchdog.Token);
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
@@ -54,12 +70,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         {
             if (!response.IsSuccessStatusCode)
             {
-                return await VendorErrorAsync(route, response, tally, watchdog.Token);
+                return await VendorErrorAsync(route, protocol, response, tally, watchdog.Token);
             }
 
-            return request.Stream
-                ? await StreamAsync(context, request, route, response, tally, recorder, timer, watchdog)
-                : await BodyAsync(context, route, response, tally, recorder, timer, watchdog.Token);
+            return request is ChatRequest { Stream: true } chat
+                ? await StreamAsync(context, chat, route, protocol, response, tally, recorder, timer, watchdog)
+                : await BodyAsync(context, request, route, protocol, response, tally, recorder, timer, watchdog.Token);
         }
     }
 
@@ -68,7 +84,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
             $"Channel '{route.ChannelId}' did not answer within {timer.FirstTokenDeadline.TotalSeconds:0.###} s.", OpenAiErrorTypes.Timeout, "upstream_timeout"));
 
     private static async Task<AttemptResult> BodyAsync(
-        HttpContext context, ResolvedRoute route, HttpResponseMessage response, CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationToken deadline)
+        HttpContext context, RelayRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally,
+        ResponseRecorder? recorder, AttemptTimer timer, CancellationToken deadline)
     {
         var aborted = context.RequestAborted;
         byte[] body;
@@ -87,13 +104,21 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         }
 
         var latencyMs = timer.ElapsedMs;
-        var facts = ChatCompletionInspector.Inspect(body);
-        tally.ReportedUsage = facts.Usage;
-        tally.ContentBytes = facts.ContentBytes;
+        string contentType;
+        try
+        {
+            (body, contentType) = request.Answer(body, response.Content.Headers.ContentType?.ToString() ?? "application/json", protocol, route, tally);
+        }
+        catch (TranslationException exception)
+        {
+            return AttemptResult.Before(FailureKind.HttpStatus, new ClientError(StatusCodes.Status502BadGateway,
+                $"Channel '{route.ChannelId}' answered with a body that could not be translated: {exception.Message}", OpenAiErrorTypes.Upstream, "upstream_invalid_response"),
+                StatusCodes.Status502BadGateway);
+        }
+
         tally.Status = CallStatus.Succeeded;
         tally.HttpStatus = StatusCodes.Status200OK;
         tally.FirstByteSent = true;
-        var contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
         if (recorder is not null)
         {
             recorder.ContentType = contentType;
@@ -118,11 +143,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
     }
 
     private async Task<AttemptResult> StreamAsync(
-        HttpContext context, ChatRequest request, ResolvedRoute route, HttpResponseMessage response, CallTally tally,
+        HttpContext context, ChatRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally,
         ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
     {
         var aborted = context.RequestAborted;
-        var stream = new StreamState(context.Response, request, tally, recorder, timer, watchdog);
+        var vendor = protocol.Kind == VendorProtocolKind.OpenAI ? null : protocol.CreateStreamTranslator(route.VendorModel);
+        var stream = new StreamState(context.Response, request, tally, recorder, timer, watchdog, vendor, request.Client.CreateStreamTranslator(request.Model));
         if (recorder is not null)
         {
             recorder.ContentType = StreamState.ContentType;
@@ -134,7 +160,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         {
             var upstreamBody = await response.Content.ReadAsStreamAsync(watchdog.Token);
             await SseRelay.RunAsync(upstreamBody, stream.ForwardAsync, materializer, watchdog.Token);
-            if (tally.SawDone)
+            if (await stream.CompleteAsync())
             {
                 tally.Status = CallStatus.Succeeded;
                 return AttemptResult.Success(stream.FirstEventMs);
@@ -190,7 +216,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         stream.Tally.Status = status;
         try
         {
-            await stream.WriteAsync(ErrorResponses.OpenAiSseEvent(error.Message, error.Type, error.Code));
+            await stream.WriteClientAsync(ErrorResponses.OpenAiSseEvent(error.Message, error.Type, error.Code));
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException)
         {
@@ -202,7 +228,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         return AttemptResult.After(kind);
     }
 
-    private static async Task<AttemptResult> VendorErrorAsync(ResolvedRoute route, HttpResponseMessage response, CallTally tally, CancellationToken deadline)
+    private static async Task<AttemptResult> VendorErrorAsync(ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally, CancellationToken deadline)
     {
         tally.VendorRefused = true;
         tally.Status = CallStatus.UpstreamFailed;
@@ -220,7 +246,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         var retryAfter = response.Headers.RetryAfter;
         var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
 
-        // A vendor 4xx is about the request: the client gets the vendor's status, and its OpenAI error body as is.
+        if (protocol.Kind != VendorProtocolKind.OpenAI)
+        {
+            vendorBody = protocol.TranslateError(vendorStatus, vendorBody);
+        }
+
+        // A vendor 4xx is about the request: the client gets the vendor's status, and its (translated) OpenAI error body.
         var passThrough = vendorStatus is >= 400 and < 500 && ChatCompletionInspector.IsErrorEnvelope(vendorBody);
         var detail = System.Text.Encoding.UTF8.GetString(vendorBody.AsSpan(0, Math.Min(vendorBody.Length, 512)));
         var error = new ClientError(
@@ -264,27 +295,81 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         private static TimeSpan Min(TimeSpan left, TimeSpan right) => left < right ? left : right;
     }
 
-    /// <summary>The client side of one streamed attempt: commits the response on the first event and forwards the rest.</summary>
-    private sealed class StreamState(HttpResponse client, ChatRequest request, CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
+    /// <summary>
+    /// The client side of one streamed attempt: translates vendor events to OpenAI chunks (unless the vendor speaks OpenAI),
+    /// reads usage from them, translates them into the client's protocol (unless it is OpenAI's), commits the response on
+    /// the first event written and forwards the rest.
+    /// </summary>
+    private sealed class StreamState(
+        HttpResponse client, ChatRequest request, CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog,
+        IStreamTranslator? vendor, IStreamTranslator? clientProtocol)
     {
         public const string ContentType = "text/event-stream; charset=utf-8";
+
+        private readonly List<SseEvent> _chunks = vendor is null ? [] : new List<SseEvent>(4);
+        private readonly List<SseEvent> _clientEvents = clientProtocol is null ? [] : new List<SseEvent>(4);
 
         public CallTally Tally => tally;
 
         public double FirstEventMs { get; private set; }
 
+        /// <summary>One vendor event.</summary>
         public async Task ForwardAsync(SseEvent sse)
         {
             var next = timer.NextEventDeadline;
             watchdog.CancelAfter(next > TimeSpan.Zero ? next : TimeSpan.FromTicks(1));
-            if (sse.IsDone)
+            if (vendor is null)
             {
-                tally.SawDone = true;
-                await WriteAsync(DoneEvent);
+                await RelayChunkAsync(sse);
                 return;
             }
 
-            var facts = ChatCompletionInspector.Inspect(sse.Data.Span);
+            _chunks.Clear();
+            vendor.Translate(sse, _chunks);
+            foreach (var chunk in _chunks)
+            {
+                await RelayChunkAsync(chunk);
+            }
+        }
+
+        /// <summary>
+        /// The vendor's body ended: true when its stream was complete by its protocol (a translated stream then gets its
+        /// closing chunks), false when it was cut.
+        /// </summary>
+        public async Task<bool> CompleteAsync()
+        {
+            if (vendor is null)
+            {
+                return tally.SawDone;
+            }
+
+            if (!vendor.InputCompleted)
+            {
+                return false;
+            }
+
+            _chunks.Clear();
+            vendor.Complete(_chunks);
+            foreach (var chunk in _chunks)
+            {
+                await RelayChunkAsync(chunk);
+            }
+
+            tally.ReportedUsage = vendor.Usage ?? tally.ReportedUsage;
+            return true;
+        }
+
+        /// <summary>One OpenAI chunk (or <c>[DONE]</c>): counted, then written in the client's protocol.</summary>
+        private async Task RelayChunkAsync(SseEvent sse)
+        {
+            if (sse.IsDone)
+            {
+                tally.SawDone = true;
+                await WriteClientAsync(sse);
+                return;
+            }
+
+            var facts = ChatCompletionInspector.Inspect(sse.Data.Span, tally.DeliveredText);
             if (facts.Usage is { } usage)
             {
                 tally.ReportedUsage = usage;
@@ -305,11 +390,28 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 return;
             }
 
-            await WriteAsync(sse.ToWireBytes());
+            await WriteClientAsync(sse);
+        }
+
+        /// <summary>Writes one OpenAI event in the client's protocol.</summary>
+        public async Task WriteClientAsync(SseEvent sse)
+        {
+            if (clientProtocol is null)
+            {
+                await WriteAsync(sse.IsDone ? DoneEvent : sse.ToWireBytes());
+                return;
+            }
+
+            _clientEvents.Clear();
+            clientProtocol.Translate(sse, _clientEvents);
+            foreach (var translated in _clientEvents)
+            {
+                await WriteAsync(translated.ToWireBytes());
+            }
         }
 
         /// <summary>Writes and flushes one event, committing the response first; a failed write means the client left.</summary>
-        public async Task WriteAsync(byte[] bytes)
+        private async Task WriteAsync(byte[] bytes)
         {
             try
             {

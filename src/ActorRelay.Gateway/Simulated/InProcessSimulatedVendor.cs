@@ -1,3 +1,4 @@
+using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Options;
 using ActorRelay.SimulatedVendor;
 using Microsoft.Extensions.Options;
@@ -15,8 +16,12 @@ internal sealed partial class InProcessSimulatedVendor(
 {
     private SimulatedVendorServer? _server;
 
-    /// <summary>The vendor's OpenAI base URL (ending in <c>v1/</c>), once started.</summary>
+    /// <summary>The vendor's OpenAI and Anthropic base URL (ending in <c>v1/</c>), once started.</summary>
     public Uri? BaseUrl { get; private set; }
+
+    /// <summary>The base URL of the vendor's <paramref name="protocol"/> dialect (Gemini's ends in <c>v1beta/</c>), once started.</summary>
+    public Uri? BaseUrlFor(VendorProtocolKind protocol) =>
+        _server is null ? null : protocol == VendorProtocolKind.Gemini ? new Uri(_server.BaseAddress, "v1beta/") : BaseUrl;
 
     public SimulatedVendorMonitor? Monitor => _server?.Monitor;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Routing;
@@ -14,23 +15,50 @@ namespace ActorRelay.Gateway.Upstream;
 internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InProcessSimulatedVendor simulatedVendor)
 {
     public const string HttpClientName = "upstream";
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("actorrelay.connect-timeout");
 
-    public async Task<HttpResponseMessage> SendChatCompletionAsync(ResolvedRoute route, byte[] body, string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="call"/> to its path under the channel's base URL, with the vendor key
+    /// in the header the channel type expects (Bearer, <c>x-api-key</c>, <c>x-goog-api-key</c> or Azure's <c>api-key</c>, plus
+    /// Azure's <c>api-version</c>), the protocol's and the channel's own headers.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(ResolvedRoute route, Relay.UpstreamCall call, string requestId, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl(route), "chat/completions"))
+        var (relativePath, content, protocolHeaders) = (call.RelativePath, call.Content, call.Headers);
+        var channel = route.Channel;
+        if (channel.Type == ChannelType.AzureOpenAI)
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = JsonContentType } },
-        };
-        request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(route.Channel.ConnectTimeoutSeconds));
-        request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
-        if (!string.IsNullOrEmpty(route.Channel.ApiKey))
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", route.Channel.ApiKey);
+            relativePath += (relativePath.Contains('?', StringComparison.Ordinal) ? "&api-version=" : "?api-version=") + Uri.EscapeDataString(channel.ApiVersion);
         }
 
-        foreach (var (name, value) in route.Channel.Headers)
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl(route), relativePath)) { Content = content };
+        request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(channel.ConnectTimeoutSeconds));
+        request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
+        if (!string.IsNullOrEmpty(channel.ApiKey))
+        {
+            switch (channel.Type == ChannelType.AzureOpenAI ? null : (VendorProtocolKind?)channel.ProtocolKind)
+            {
+                case null:
+                    request.Headers.TryAddWithoutValidation("api-key", channel.ApiKey);
+                    break;
+                case VendorProtocolKind.Anthropic:
+                    request.Headers.TryAddWithoutValidation("x-api-key", channel.ApiKey);
+                    break;
+                case VendorProtocolKind.Gemini:
+                    request.Headers.TryAddWithoutValidation("x-goog-api-key", channel.ApiKey);
+                    break;
+                default:
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.ApiKey);
+                    break;
+            }
+        }
+
+        foreach (var (name, value) in protocolHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        foreach (var (name, value) in channel.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
@@ -81,7 +109,7 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
             return new Uri(configured);
         }
 
-        return route.Channel.Type == ChannelType.Simulated && simulatedVendor.BaseUrl is { } simulated
+        return route.Channel.Type == ChannelType.Simulated && simulatedVendor.BaseUrlFor(route.Channel.Protocol) is { } simulated
             ? simulated
             : throw new InvalidOperationException($"Channel '{route.ChannelId}' has no BaseUrl.");
     }

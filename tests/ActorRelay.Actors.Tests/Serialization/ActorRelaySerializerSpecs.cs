@@ -145,6 +145,21 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
 
         Assert.Equal(0.0000123m, restored.Cost);
         Assert.Equal(CallStatus.Succeeded, restored.Status);
+        Assert.Equal(0, restored.Images);
+        Assert.Equal(0m, restored.AudioSeconds);
+    }
+
+    [Fact]
+    public void CostRecorded_WithImagesAndAudioSeconds_RoundTripsUnderTheSameManifest()
+    {
+        var cost = new LedgerEvents.CostRecorded("req-2", "t", "img", "c", "dall-e-3", 12, 0, 0, false, 0.08m, "p1", CallStatus.Succeeded, 200, false,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, Images: 2, AudioSeconds: 1.5m);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(cost);
+
+        var restored = serializer.FromBinary(serializer.ToBinary(cost), serializer.Manifest(cost));
+
+        Assert.Equal("CostRecorded.v1", serializer.Manifest(cost));
+        Assert.Equal(cost, restored);
     }
 
     private static class Serialization

@@ -56,14 +56,13 @@ public sealed class ChatCompletionInspectorTests
         Assert.Equal(expected, ChatCompletionInspector.IsErrorEnvelope(Encoding.UTF8.GetBytes(body)));
     }
 
-    [Theory]
-    [InlineData(0, 0)]
-    [InlineData(1, 1)]
-    [InlineData(4, 1)]
-    [InlineData(5, 2)]
-    [InlineData(400, 100)]
-    public void EstimateTokens_IsAboutFourBytesPerToken(long bytes, long tokens)
+    [Fact]
+    public void Inspect_WithATextBuffer_CollectsContentAndToolArgumentsUnescaped()
     {
-        Assert.Equal(tokens, TokenUsage.EstimateTokens(bytes));
+        var text = new System.Buffers.ArrayBufferWriter<byte>();
+        ChatCompletionInspector.Inspect(Encoding.UTF8.GetBytes("""{"choices":[{"index":0,"delta":{"content":"caf\u00e9 "}}]}"""), text);
+        ChatCompletionInspector.Inspect(Encoding.UTF8.GetBytes("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"a\":1}"}}]}}]}"""), text);
+
+        Assert.Equal("café {\"a\":1}", Encoding.UTF8.GetString(text.WrittenSpan));
     }
 }

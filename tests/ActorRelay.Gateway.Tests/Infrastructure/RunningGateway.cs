@@ -145,6 +145,32 @@ public sealed class RunningGateway : IAsyncDisposable
         Channel(settings, "narrow", ("x-sim-first-token-delay-ms", "1500"));
         settings["ActorRelay:Channels:narrow:MaxConcurrency"] = "1";
 
+        // The in-process vendor in each dialect: m-anthropic and m-gemini are served through translation.
+        Channel(settings, "anthropic");
+        settings["ActorRelay:Channels:anthropic:Protocol"] = "Anthropic";
+        Channel(settings, "gemini");
+        settings["ActorRelay:Channels:gemini:Protocol"] = "Gemini";
+        Channel(settings, "anthropic-wrongkey");
+        settings["ActorRelay:Channels:anthropic-wrongkey:Protocol"] = "Anthropic";
+        settings["ActorRelay:Channels:anthropic-wrongkey:ApiKey"] = "not-the-key";
+        Channel(settings, "gemini-drop", ("x-sim-drop-after", "3"), ("x-sim-tokens", "50"), ("x-sim-token-delay-ms", "30"));
+        settings["ActorRelay:Channels:gemini-drop:Protocol"] = "Gemini";
+        Channel(settings, "anthropic-drop", ("x-sim-drop-after", "3"), ("x-sim-tokens", "50"), ("x-sim-token-delay-ms", "30"));
+        settings["ActorRelay:Channels:anthropic-drop:Protocol"] = "Anthropic";
+
+        // Embeddings, images and audio on the OpenAI-type simulated channel, with their own prices.
+        foreach (var (alias, vendorModel) in (ReadOnlySpan<(string, string)>)[("m-embed", "sim-embed"), ("m-image", "sim-image"), ("m-tts", "sim-tts"), ("m-whisper", "sim-whisper")])
+        {
+            settings[$"ActorRelay:Models:{alias}:Channel"] = "ok";
+            settings[$"ActorRelay:Models:{alias}:VendorModel"] = vendorModel;
+        }
+
+        settings["ActorRelay:Models:m-embed-anthropic:Channel"] = "anthropic";
+        settings["ActorRelay:Prices:Models:sim-embed:InputPerMillion"] = "0.02";
+        settings["ActorRelay:Prices:Models:sim-image:PerImage"] = "0.04";
+        settings["ActorRelay:Prices:Models:sim-tts:InputPerMillion"] = "15";
+        settings["ActorRelay:Prices:Models:sim-whisper:PerAudioSecond"] = "0.0001";
+
         settings["ActorRelay:Channels:dead:Type"] = "OpenAICompatible";
         settings["ActorRelay:Channels:dead:BaseUrl"] = "http://127.0.0.1:9/v1/";
         settings["ActorRelay:Models:m-dead:Channel"] = "dead";

@@ -15,11 +15,12 @@ using Microsoft.Extensions.Options;
 namespace ActorRelay.Gateway.Relay;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: authenticate, validate, resolve the alias's route, honour an
+/// Every model endpoint (<c>/v1/chat/completions</c>, <c>/v1/messages</c>, <c>/v1/responses</c>, embeddings, images, audio):
+/// authenticate, validate, resolve the alias's route, honour an
 /// <c>Idempotency-Key</c>, take the key's and tenant's rate limits, reserve the budget, then run the attempt loop
 /// (<see cref="AttemptLoop"/>) and settle once: bill exactly one ledger event for the attempt that answered.
 /// </summary>
-internal sealed partial class ChatCompletionsRelay(
+internal sealed partial class ModelRelay(
     ModelRouter router,
     PriceBook prices,
     AttemptLoop attempts,
@@ -29,40 +30,66 @@ internal sealed partial class ChatCompletionsRelay(
     Authenticator authenticator,
     IOptionsMonitor<AccessOptions> access,
     IOptionsMonitor<GatewayOptions> gateway,
-    ILogger<ChatCompletionsRelay> logger)
+    ILogger<ModelRelay> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(60);
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>Serves one call of a chat endpoint whose client speaks <paramref name="protocol"/>.</summary>
+    public async Task HandleAsync(HttpContext context, ClientProtocol protocol)
     {
-        var aborted = context.RequestAborted;
-        var requestId = RequestIdMiddleware.RequestId(context);
-
+        ErrorResponses.UseFormat(context, protocol.Errors);
         if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            await ErrorResponses.WriteAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
             return;
         }
 
-        var raw = await ReadBodyAsync(context.Request, aborted);
-        if (!ChatRequest.TryParse(raw, out var request, out var error, out var param))
+        var raw = await ReadBodyAsync(context.Request, context.RequestAborted);
+        if (!ChatRequest.TryParse(raw, protocol, out var request, out var error, out var param))
         {
-            await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error, OpenAiErrorTypes.InvalidRequest, null, param);
             return;
         }
 
+        await ServeAsync(context, caller, request, raw);
+    }
+
+    /// <summary>Serves one call of an OpenAI endpoint relayed as is to OpenAI-compatible channels (embeddings, images, audio).</summary>
+    public async Task HandleAsync(HttpContext context, PassThroughOperation operation)
+    {
+        if (!authenticator.TryAuthenticate(context, out var caller, out var denial))
+        {
+            await ErrorResponses.WriteAsync(context, denial.Status, denial.Message, OpenAiErrorTypes.InvalidRequest, denial.Code);
+            return;
+        }
+
+        var raw = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var (request, error, param) = await PassThroughRequest.ParseAsync(raw, context.Request.ContentType, operation, context.RequestAborted);
+        if (request is null)
+        {
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status400BadRequest, error ?? "The request is invalid.", OpenAiErrorTypes.InvalidRequest, null, param);
+            return;
+        }
+
+        await ServeAsync(context, caller, request, raw);
+    }
+
+    /// <summary>The shared part of every endpoint: model permission, route, idempotency, limits, budget, attempts, settlement.</summary>
+    private async Task ServeAsync(HttpContext context, Caller caller, RelayRequest request, byte[] raw)
+    {
+        var requestId = RequestIdMiddleware.RequestId(context);
         if (!caller.AllowsModel(request.Model))
         {
             var notAllowed = Authenticator.ModelNotAllowed(request.Model);
-            await ErrorResponses.WriteOpenAiAsync(context, notAllowed.Status, notAllowed.Message, OpenAiErrorTypes.Permission, notAllowed.Code, "model");
+            await ErrorResponses.WriteAsync(context, notAllowed.Status, notAllowed.Message, OpenAiErrorTypes.Permission, notAllowed.Code, "model");
             return;
         }
 
         if (!router.TryGetRoute(request.Model, out var route))
         {
-            await ErrorResponses.WriteOpenAiAsync(
+            await ErrorResponses.WriteAsync(
                 context,
                 StatusCodes.Status404NotFound,
                 $"The model `{request.Model}` does not exist or you do not have access to it.",
@@ -76,7 +103,7 @@ internal sealed partial class ChatCompletionsRelay(
         var idempotencyKey = context.Request.Headers[IdempotencyKeyHeader].ToString();
         if (idempotencyKey.Length == 0)
         {
-            await ServeAsync(call, null);
+            await RelayAsync(call, null);
             return;
         }
 
@@ -104,7 +131,7 @@ internal sealed partial class ChatCompletionsRelay(
                 await context.Response.Body.WriteAsync(replay.Result.Body, context.RequestAborted);
                 return;
             case IdempotencyCommands.Refused refused:
-                await ErrorResponses.WriteOpenAiAsync(context,
+                await ErrorResponses.WriteAsync(context,
                     refused.Reason == IdempotencyRefusal.KeyReused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status409Conflict,
                     refused.Message, OpenAiErrorTypes.InvalidRequest,
                     refused.Reason == IdempotencyRefusal.KeyReused ? "idempotency_key_reused" : "idempotency_result_not_kept");
@@ -115,7 +142,7 @@ internal sealed partial class ChatCompletionsRelay(
         var succeeded = false;
         try
         {
-            succeeded = await ServeAsync(call, recorder);
+            succeeded = await RelayAsync(call, recorder);
         }
         finally
         {
@@ -124,13 +151,13 @@ internal sealed partial class ChatCompletionsRelay(
     }
 
     /// <summary>Rate limits, budget, the attempt loop and settlement; true when the call succeeded.</summary>
-    private async Task<bool> ServeAsync(Call call, ResponseRecorder? recorder)
+    private async Task<bool> RelayAsync(Call call, ResponseRecorder? recorder)
     {
         var (context, caller, request, route) = (call.Context, call.Caller, call.Request, call.Route);
         var started = Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
-        var maxOutput = request.MaxOutputTokens ?? access.CurrentValue.DefaultMaxOutputTokens;
-        var tokens = TokenUsage.EstimateTokens(request.BodyBytes) + maxOutput;
+        var maxOutput = request.MaxOutput(access.CurrentValue.DefaultMaxOutputTokens);
+        var tokens = request.PromptTokens + maxOutput;
 
         var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
         if (rate is not null)
@@ -143,7 +170,7 @@ internal sealed partial class ChatCompletionsRelay(
             }
         }
 
-        var served = (CallTally?)null;
+        var served = ((CallTally Tally, ResolvedRoute Target)?)null;
         try
         {
             if (!await ReserveBudgetAsync(call, maxOutput))
@@ -158,7 +185,7 @@ internal sealed partial class ChatCompletionsRelay(
                 return false;
             }
 
-            served = tally;
+            served = (tally, target);
             if (!context.RequestAborted.IsCancellationRequested && !tally.ClientGone)
             {
                 await context.Response.CompleteAsync();
@@ -177,7 +204,7 @@ internal sealed partial class ChatCompletionsRelay(
         {
             if (rate is { Allowed: true })
             {
-                var used = served?.Usage(request.BodyBytes) ?? TokenUsage.None;
+                var used = served is { } done ? done.Tally.Usage(request, done.Target.VendorModel) : TokenUsage.None;
                 await rateLimits.GiveBackAsync(caller, tokens - used.InputTokens - used.OutputTokens);
             }
         }
@@ -191,7 +218,7 @@ internal sealed partial class ChatCompletionsRelay(
         var message = decision.TooLarge
             ? $"This request asks for more tokens than the {scope}'s limit of {decision.LimitTokens} tokens per minute."
             : $"Rate limit reached for this {scope}: {decision.LimitRequests} requests and {decision.LimitTokens} tokens per minute. Please try again in {RateLimitHeaders.Seconds(decision.RetryAfter)}s.";
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.RateLimit,
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.RateLimit,
             decision.TooLarge ? "rate_limit_request_too_large" : "rate_limit_exceeded");
     }
 
@@ -204,7 +231,7 @@ internal sealed partial class ChatCompletionsRelay(
     {
         var (context, caller, route) = (call.Context, call.Caller, call.Route);
         var table = prices.Current;
-        var usage = new TokenUsage(call.Request.BodyBytes, maxOutput, 0, Estimated: true);
+        var usage = call.Request.MaxUsage(maxOutput);
         var maxCost = route.Deployments.Max(deployment => table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
         var reply = await ledger.ReserveAsync(caller.TenantId, call.RequestId, caller.ProjectId, maxCost, call.Lease, context.RequestAborted);
         if (reply.Outcome == ReserveOutcome.Granted)
@@ -223,7 +250,7 @@ internal sealed partial class ChatCompletionsRelay(
         }
 
         GatewayMetrics.Requests.WithLabels(route.Alias, "", "429").Inc();
-        await ErrorResponses.WriteOpenAiAsync(context, StatusCodes.Status429TooManyRequests,
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests,
             $"{scope} has exhausted its {standing}. The budget resets at {budget.PeriodEnd:O}.",
             OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
         return false;
@@ -233,7 +260,7 @@ internal sealed partial class ChatCompletionsRelay(
     {
         var (caller, request) = (call.Caller, call.Request);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var usage = tally.Usage(request.BodyBytes);
+        var usage = tally.Usage(request, route.VendorModel);
         var priced = prices.Current.Price(route.ChannelId, route.VendorModel, usage);
 
         GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString()).Inc();
@@ -247,6 +274,11 @@ internal sealed partial class ChatCompletionsRelay(
         GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "input").Inc(usage.InputTokens);
         GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "output").Inc(usage.OutputTokens);
         GatewayMetrics.Cost.WithLabels(route.Alias, route.ChannelId).Inc((double)priced.Cost);
+        if (usage.Estimated)
+        {
+            GatewayMetrics.EstimatedUsage.WithLabels(route.Alias, route.ChannelId).Inc();
+        }
+
         if (!priced.Priced && usage != TokenUsage.None)
         {
             LogUnpriced(route.VendorModel, priced.PriceVersion);
@@ -272,7 +304,9 @@ internal sealed partial class ChatCompletionsRelay(
             DateTimeOffset.UtcNow,
             caller.ProjectId,
             caller.KeyId,
-            caller.Tags));
+            caller.Tags,
+            usage.Images,
+            usage.AudioSeconds));
     }
 
     /// <summary>How long the call may hold its reservations: the request deadline plus the slowest deployment's total timeout.</summary>
@@ -303,5 +337,5 @@ internal sealed partial class ChatCompletionsRelay(
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} repeats idempotent request {OriginalRequestId}; replayed its answer")]
     private partial void LogReplayed(string requestId, string originalRequestId);
 
-    private sealed record Call(HttpContext Context, Caller Caller, ChatRequest Request, ModelRoute Route, string RequestId, TimeSpan Lease);
+    private sealed record Call(HttpContext Context, Caller Caller, RelayRequest Request, ModelRoute Route, string RequestId, TimeSpan Lease);
 }
