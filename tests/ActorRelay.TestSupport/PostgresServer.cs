@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace ActorRelay.TestSupport;
@@ -50,7 +48,7 @@ public static class PostgresServer
 
         var dataDirectory = Path.Combine(Path.GetTempPath(), "actorrelay-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDirectory);
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
@@ -85,11 +83,4 @@ public static class PostgresServer
     private static ProcessStartInfo Command(string file, string arguments, bool asPostgresUser) => asPostgresUser
         ? new ProcessStartInfo("runuser", $"-u postgres -- {file} {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true }
         : new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

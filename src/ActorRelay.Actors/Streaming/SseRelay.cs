@@ -27,6 +27,7 @@ public static class SseRelay
         CancellationToken cancellationToken)
     {
         var buffer = new byte[ReadBufferBytes];
+        ExceptionDispatchInfo? handlerFailure = null;
         var (killSwitch, completion) = Source
             .UnfoldResourceAsync<byte[], Stream>(
                 () => Task.FromResult(upstream),
@@ -56,8 +57,23 @@ public static class SseRelay
                 };
             })
             .ViaMaterialized(KillSwitches.Single<SseEvent>(), Keep.Right)
-            .SelectAsync(1, async sse => { await handleEvent(sse).ConfigureAwait(false); return NotUsed.Instance; })
-            .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Both)
+            // A handler failure (typically the client going away) ends the stream quietly and is rethrown to the
+            // caller below, instead of failing the stage, which Akka would log as an error.
+            .SelectAsync(1, async sse =>
+            {
+                try
+                {
+                    await handleEvent(sse).ConfigureAwait(false);
+                    return true;
+                }
+                catch (Exception exception)
+                {
+                    handlerFailure = ExceptionDispatchInfo.Capture(exception);
+                    return false;
+                }
+            })
+            .TakeWhile(delivered => delivered)
+            .ToMaterialized(Sink.Ignore<bool>(), Keep.Both)
             .Run(materializer);
 
         await using var abort = cancellationToken.Register(
@@ -71,5 +87,7 @@ public static class SseRelay
             // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
             ExceptionDispatchInfo.Throw(single);
         }
+
+        handlerFailure?.Throw();
     }
 }

@@ -92,8 +92,8 @@ public sealed partial class ClusterConfigTests(ITestOutputHelper output)
     public async Task LocalClusterScript_StartsThreeNodes_ServesThroughEach_AndStopsGracefully()
     {
         var state = Path.Combine(Path.GetTempPath(), "actorrelay-local-" + Guid.NewGuid().ToString("N")[..8]);
-        int[] http = [GatewayProcess.FreePort(), GatewayProcess.FreePort(), GatewayProcess.FreePort()];
-        int[] akka = [GatewayProcess.FreePort(), GatewayProcess.FreePort(), GatewayProcess.FreePort()];
+        int[] http = [LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free()];
+        int[] akka = [LoopbackPorts.Free(), LoopbackPorts.Free(), LoopbackPorts.Free()];
         var environment = new Dictionary<string, string>
         {
             ["ACTORRELAY_PG"] = await PostgresServer.CreateDatabaseAsync(),

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using ActorRelay.TestSupport;
 
 namespace ActorRelay.Gateway.Tests.Infrastructure;
 
@@ -77,13 +76,6 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Settings every test node shares: a PostgreSQL journal, the simulated vendor, test keys, a quick split-brain resolver.</summary>
     public static Dictionary<string, string> ClusterSettings(string journalConnection) => new()
     {
@@ -127,8 +119,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Starts a node; <paramref name="seed"/> null makes it the first node (it lists itself as the seed).</summary>
     public static GatewayProcess Start(string name, IReadOnlyDictionary<string, string> settings, string? seed, int? httpPort = null, int? akkaPort = null)
     {
-        var http = httpPort ?? FreePort();
-        var akka = akkaPort ?? FreePort();
+        var http = httpPort ?? LoopbackPorts.Free();
+        var akka = akkaPort ?? LoopbackPorts.Free();
         var start = new ProcessStartInfo("dotnet", $"\"{GatewayDll}\"")
         {
             WorkingDirectory = Path.GetDirectoryName(GatewayDll)!,
