@@ -34,26 +34,21 @@ public sealed class AnthropicProtocol(TimeProvider time) : IVendorProtocol
         return TranslationJson.Write((root, content, model, created), static (writer, state) =>
         {
             var (root, content, model, created) = state;
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, TranslationJson.String(root, "id") ?? $"chatcmpl-{Guid.NewGuid():N}");
-            writer.WriteString("object"u8, "chat.completion"u8);
-            writer.WriteNumber("created"u8, created);
-            writer.WriteString("model"u8, model);
-            writer.WriteStartArray("choices"u8);
-            writer.WriteStartObject();
-            writer.WriteNumber("index"u8, 0);
-            writer.WriteStartObject("message"u8);
-            writer.WriteString("role"u8, "assistant"u8);
-            WriteContent(writer, content);
-            writer.WriteNull("refusal"u8);
-            WriteToolCalls(writer, content);
-            writer.WriteEndObject();
-            writer.WriteNull("logprobs"u8);
-            writer.WriteString("finish_reason"u8, AnthropicMapping.FinishReason(TranslationJson.String(root, "stop_reason")));
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            Usage(root.TryGetProperty("usage", out var usage) ? usage : default).WriteOpenAi(writer);
-            writer.WriteEndObject();
+            OpenAiCompletionJson.WriteStart(writer, TranslationJson.String(root, "id") ?? $"chatcmpl-{Guid.NewGuid():N}", model, created);
+            OpenAiCompletionJson.WriteText(writer, content.EnumerateArray()
+                .Where(block => TranslationJson.String(block, "type") == "text")
+                .Select(block => TranslationJson.String(block, "text"))
+                .OfType<string>());
+            var calls = 0;
+            foreach (var block in content.EnumerateArray().Where(block => TranslationJson.String(block, "type") == "tool_use"))
+            {
+                OpenAiCompletionJson.WriteToolCall(writer, ref calls, TranslationJson.String(block, "id"), TranslationJson.String(block, "name"),
+                    block.TryGetProperty("input", out var input) ? TranslationJson.CompactText(input) : "{}");
+            }
+
+            OpenAiCompletionJson.EndToolCalls(writer, calls);
+            OpenAiCompletionJson.WriteEnd(writer, AnthropicMapping.FinishReason(TranslationJson.String(root, "stop_reason")),
+                Usage(root.TryGetProperty("usage", out var usage) ? usage : default));
         });
     }
 
@@ -78,58 +73,5 @@ public sealed class AnthropicProtocol(TimeProvider time) : IVendorProtocol
         var cacheRead = TranslationJson.Long(usage, "cache_read_input_tokens");
         var prompt = TranslationJson.Long(usage, "input_tokens") + cacheRead + TranslationJson.Long(usage, "cache_creation_input_tokens");
         return new UsageCounts(prompt, TranslationJson.Long(usage, "output_tokens"), cacheRead, 0);
-    }
-
-    private static void WriteContent(Utf8JsonWriter writer, JsonElement content)
-    {
-        string? text = null;
-        foreach (var block in content.EnumerateArray())
-        {
-            if (TranslationJson.String(block, "type") == "text" && TranslationJson.String(block, "text") is { } blockText)
-            {
-                text = text is null ? blockText : text + blockText;
-            }
-        }
-
-        if (text is null)
-        {
-            writer.WriteNull("content"u8);
-        }
-        else
-        {
-            writer.WriteString("content"u8, text);
-        }
-    }
-
-    private static void WriteToolCalls(Utf8JsonWriter writer, JsonElement content)
-    {
-        var started = false;
-        foreach (var block in content.EnumerateArray())
-        {
-            if (TranslationJson.String(block, "type") != "tool_use")
-            {
-                continue;
-            }
-
-            if (!started)
-            {
-                writer.WriteStartArray("tool_calls"u8);
-                started = true;
-            }
-
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, TranslationJson.String(block, "id"));
-            writer.WriteString("type"u8, "function"u8);
-            writer.WriteStartObject("function"u8);
-            writer.WriteString("name"u8, TranslationJson.String(block, "name"));
-            writer.WriteString("arguments"u8, block.TryGetProperty("input", out var input) ? TranslationJson.CompactText(input) : "{}");
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        if (started)
-        {
-            writer.WriteEndArray();
-        }
     }
 }

@@ -42,27 +42,26 @@ public sealed class GeminiProtocol(TimeProvider time) : IVendorProtocol
                 && content.ValueKind == JsonValueKind.Object && content.TryGetProperty("parts", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list
                 : default;
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, TranslationJson.String(root, "responseId") ?? $"chatcmpl-{Guid.NewGuid():N}");
-            writer.WriteString("object"u8, "chat.completion"u8);
-            writer.WriteNumber("created"u8, created);
-            writer.WriteString("model"u8, model);
-            writer.WriteStartArray("choices"u8);
-            writer.WriteStartObject();
-            writer.WriteNumber("index"u8, 0);
-            writer.WriteStartObject("message"u8);
-            writer.WriteString("role"u8, "assistant"u8);
-            WriteContent(writer, parts);
-            writer.WriteNull("refusal"u8);
-            var calls = WriteToolCalls(writer, parts);
-            writer.WriteEndObject();
-            writer.WriteNull("logprobs"u8);
+            OpenAiCompletionJson.WriteStart(writer, TranslationJson.String(root, "responseId") ?? $"chatcmpl-{Guid.NewGuid():N}", model, created);
+            var partList = parts.ValueKind == JsonValueKind.Array ? parts.EnumerateArray().ToList() : [];
+            OpenAiCompletionJson.WriteText(writer, partList
+                .Where(part => !(part.TryGetProperty("thought", out var thought) && thought.ValueKind == JsonValueKind.True))
+                .Select(part => TranslationJson.String(part, "text"))
+                .OfType<string>());
+            var calls = 0;
+            foreach (var part in partList)
+            {
+                if (part.TryGetProperty("functionCall", out var call) && call.ValueKind == JsonValueKind.Object)
+                {
+                    OpenAiCompletionJson.WriteToolCall(writer, ref calls, TranslationJson.String(call, "id") ?? $"call_{calls}", TranslationJson.String(call, "name"),
+                        call.TryGetProperty("args", out var args) ? TranslationJson.CompactText(args) : "{}");
+                }
+            }
+
+            OpenAiCompletionJson.EndToolCalls(writer, calls);
             var blocked = candidate.ValueKind != JsonValueKind.Object && root.TryGetProperty("promptFeedback", out var feedback) && TranslationJson.String(feedback, "blockReason") is not null;
-            writer.WriteString("finish_reason"u8, blocked ? "content_filter" : GeminiMapping.FinishReason(TranslationJson.String(candidate, "finishReason"), calls > 0));
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            Usage(root.TryGetProperty("usageMetadata", out var usage) ? usage : default).WriteOpenAi(writer);
-            writer.WriteEndObject();
+            OpenAiCompletionJson.WriteEnd(writer, blocked ? "content_filter" : GeminiMapping.FinishReason(TranslationJson.String(candidate, "finishReason"), calls > 0),
+                Usage(root.TryGetProperty("usageMetadata", out var usage) ? usage : default));
         });
     }
 
@@ -93,67 +92,4 @@ public sealed class GeminiProtocol(TimeProvider time) : IVendorProtocol
         TranslationJson.Long(usage, "candidatesTokenCount"),
         TranslationJson.Long(usage, "thoughtsTokenCount"),
         TranslationJson.Long(usage, "cachedContentTokenCount"));
-
-    private static void WriteContent(Utf8JsonWriter writer, JsonElement parts)
-    {
-        string? text = null;
-        if (parts.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var part in parts.EnumerateArray())
-            {
-                if (TranslationJson.String(part, "text") is { } partText && !(part.TryGetProperty("thought", out var thought) && thought.ValueKind == JsonValueKind.True))
-                {
-                    text = text is null ? partText : text + partText;
-                }
-            }
-        }
-
-        if (text is null)
-        {
-            writer.WriteNull("content"u8);
-        }
-        else
-        {
-            writer.WriteString("content"u8, text);
-        }
-    }
-
-    private static int WriteToolCalls(Utf8JsonWriter writer, JsonElement parts)
-    {
-        var calls = 0;
-        if (parts.ValueKind != JsonValueKind.Array)
-        {
-            return calls;
-        }
-
-        foreach (var part in parts.EnumerateArray())
-        {
-            if (!part.TryGetProperty("functionCall", out var call) || call.ValueKind != JsonValueKind.Object)
-            {
-                continue;
-            }
-
-            if (calls == 0)
-            {
-                writer.WriteStartArray("tool_calls"u8);
-            }
-
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, TranslationJson.String(call, "id") ?? $"call_{calls}");
-            writer.WriteString("type"u8, "function"u8);
-            writer.WriteStartObject("function"u8);
-            writer.WriteString("name"u8, TranslationJson.String(call, "name"));
-            writer.WriteString("arguments"u8, call.TryGetProperty("args", out var args) ? TranslationJson.CompactText(args) : "{}");
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            calls++;
-        }
-
-        if (calls > 0)
-        {
-            writer.WriteEndArray();
-        }
-
-        return calls;
-    }
 }
