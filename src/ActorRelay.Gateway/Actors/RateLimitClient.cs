@@ -29,6 +29,13 @@ internal sealed class RateLimitClient(IRequiredActor<RateLimitActor> limiters, I
             new RateLimitCommands.Acquire(caller.TenantId, keyLimits is null ? null : caller.KeyId, tenantLimits, keyLimits, tokens), AskTimeout, cancellationToken);
     }
 
+    /// <summary>Whether a tokens-per-minute limit applies to the caller (only then is its prompt worth counting).</summary>
+    public bool CountsTokens(Caller caller)
+    {
+        var (tenantLimits, keyLimits) = LimitsOf(caller);
+        return tenantLimits?.TokensPerMinute > 0 || keyLimits?.TokensPerMinute > 0;
+    }
+
     /// <summary>Returns the tokens an admitted call reserved but did not use.</summary>
     public async Task GiveBackAsync(Caller caller, long tokens)
     {

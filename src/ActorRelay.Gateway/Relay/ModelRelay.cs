@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Idempotency;
 using ActorRelay.Actors.RateLimiting;
 using ActorRelay.Core.Ledger;
@@ -26,6 +27,7 @@ internal sealed partial class ModelRelay(
     AttemptLoop attempts,
     LedgerClient ledger,
     RateLimitClient rateLimits,
+    IChannelDirectory channels,
     IdempotencyClient idempotency,
     Authenticator authenticator,
     IOptionsMonitor<AccessOptions> access,
@@ -157,7 +159,10 @@ internal sealed partial class ModelRelay(
         var started = Stopwatch.GetTimestamp();
         var startedAt = DateTimeOffset.UtcNow;
         var maxOutput = request.MaxOutput(access.CurrentValue.DefaultMaxOutputTokens);
-        var tokens = request.PromptTokens + maxOutput;
+        // Counting the prompt runs a tokenizer over it: only worth it when a tokens-per-minute limit will use the count.
+        var tokens = rateLimits.CountsTokens(caller) || route.Deployments.Any(deployment => channels.Policy(deployment.ChannelId)?.Quota?.TokensPerMinute > 0)
+            ? request.PromptTokens + maxOutput
+            : maxOutput;
 
         var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
         if (rate is not null)
