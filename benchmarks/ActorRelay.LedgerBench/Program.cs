@@ -10,12 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// dotnet run -c Release --project benchmarks/ActorRelay.LedgerBench -- [events] [tenants] [sqlite|postgresql] [connection]
-// Persists `events` CostRecorded events through `tenants` tenant ledger actors (each call asked and acknowledged
-// after the journal write, as the gateway does), then replays them all through Akka.Persistence.Query.
+// dotnet run -c Release --project benchmarks/ActorRelay.LedgerBench -- [events] [tenants] [sqlite|postgresql] [connection] [calls-per-batch]
+// Bills `events` calls through `tenants` tenant ledger actors in RecordCosts batches of `calls-per-batch` (one journal
+// entry each, acknowledged after the write, as a gateway node's ledger agent sends them), then replays every call
+// through Akka.Persistence.Query.
 var events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
 var tenants = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
 var provider = args.Length > 2 ? Enum.Parse<JournalProvider>(args[2], ignoreCase: true) : JournalProvider.Sqlite;
+var perBatch = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 100;
 var run = Guid.NewGuid().ToString("N")[..8];
 var database = Path.Combine(Path.GetTempPath(), $"actorrelay-ledgerbench-{Guid.NewGuid():N}.db");
 var journal = new JournalOptions
@@ -35,17 +37,17 @@ var ledgers = Enumerable.Range(0, tenants)
     .ToArray();
 
 // Warm up the journal (table creation, connection pools, JIT).
-await Task.WhenAll(ledgers.Select((ledger, i) => ledger.Ask<LedgerCommands.CostAck>(Record(run, i, $"warm-{i}"), TimeSpan.FromSeconds(30))));
+await Task.WhenAll(ledgers.Select((ledger, i) => ledger.Ask<LedgerCommands.CostsAck>(Record(run, i, [$"warm-{i}"]), TimeSpan.FromSeconds(30))));
 
 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
 var clock = Stopwatch.StartNew();
-const int InFlightPerTenant = 64;
+const int InFlightPerTenant = 2;
 await Task.WhenAll(Enumerable.Range(0, tenants).Select(async tenant =>
 {
-    var mine = Enumerable.Range(0, events).Where(n => n % tenants == tenant).ToArray();
-    foreach (var chunk in mine.Chunk(InFlightPerTenant))
+    var batches = Enumerable.Range(0, events).Where(n => n % tenants == tenant).Select(n => $"r{n}").Chunk(perBatch).ToArray();
+    foreach (var inFlight in batches.Chunk(InFlightPerTenant))
     {
-        await Task.WhenAll(chunk.Select(n => ledgers[tenant].Ask<LedgerCommands.CostAck>(Record(run, tenant, $"r{n}"), TimeSpan.FromSeconds(60))));
+        await Task.WhenAll(inFlight.Select(batch => ledgers[tenant].Ask<LedgerCommands.CostsAck>(Record(run, tenant, batch), TimeSpan.FromSeconds(60))));
     }
 }));
 var writeSeconds = clock.Elapsed.TotalSeconds;
@@ -56,7 +58,7 @@ var replayed = await LedgerJournal.CurrentCosts(system).RunAggregate(0L, (count,
 var replaySeconds = clock.Elapsed.TotalSeconds;
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
-    journal: {provider}; events: {events:N0} over {tenants} tenant ledgers, {InFlightPerTenant} asks in flight per tenant
+    journal: {provider}; events: {events:N0} over {tenants} tenant ledgers, batches of {perBatch} calls, {InFlightPerTenant} batches in flight per tenant
     write:  {events / writeSeconds:N0} events/s persisted and acknowledged ({writeSeconds:N2} s, {writeCpu / events * 1000:N3} ms CPU per event)
     replay: {replayed / replaySeconds:N0} events/s through Akka.Persistence.Query ({replayed:N0} events incl. warm-up, {replaySeconds:N2} s)
     """));
@@ -65,10 +67,11 @@ await host.StopAsync();
 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 File.Delete(database);
 
-static LedgerCommands.RecordCost Record(string run, int tenant, string requestId)
+static LedgerCommands.RecordCosts Record(string run, int tenant, IEnumerable<string> requestIds)
 {
     var now = DateTimeOffset.UtcNow;
-    return new LedgerCommands.RecordCost($"bench-{run}-{tenant}", new LedgerEvents.CostRecorded(
-        requestId, $"bench-{run}-{tenant}", "gpt-4o-mini", "openai", "gpt-4o-mini", 1_200, 350, 0, false, 0.00039m, "bench",
-        CallStatus.Succeeded, 200, true, now, now, "project", "key_bench", new Dictionary<string, string> { ["team"] = "bench" }));
+    var tenantId = $"bench-{run}-{tenant}";
+    return new LedgerCommands.RecordCosts(tenantId, now.UtcTicks, requestIds.Select(requestId => new LedgerCommands.LeasedCost(new LedgerEvents.CostRecorded(
+        requestId, tenantId, "gpt-4o-mini", "openai", "gpt-4o-mini", 1_200, 350, 0, false, 0.00039m, "bench",
+        CallStatus.Succeeded, 200, true, now, now, "project", "key_bench", new Dictionary<string, string> { ["team"] = "bench" }), null)).ToList());
 }

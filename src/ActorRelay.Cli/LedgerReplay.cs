@@ -38,28 +38,29 @@ public static class LedgerReplay
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
-            long events;
+            var (entries, events) = (0L, 0L);
             await using (var writer = await ReplayWriter.CreateAsync(options, standardOutput, cancellationToken))
             {
-                events = await LedgerJournal.CurrentCosts(system)
+                (entries, events) = await LedgerJournal.CurrentEntries(system)
                     .Grouped(BatchSize)
-                    .SelectAsync(1, async batch =>
+                    .SelectAsync(1, async group =>
                     {
-                        var counted = batch.Select(aggregator.Add).OfType<LedgerEvents.CostRecorded>().ToList();
+                        var calls = group.SelectMany(entry => entry).ToList();
+                        var counted = calls.Select(aggregator.Add).OfType<LedgerEvents.CostRecorded>().ToList();
                         if (options.GroupBy.Count == 0 && counted.Count > 0)
                         {
                             await writer.WriteEventsAsync(counted, cancellationToken);
                         }
 
-                        return (long)batch.Count();
+                        return (Entries: (long)group.Count(), Calls: (long)calls.Count);
                     })
-                    .Scan(0L, (total, batch) => total + batch)
+                    .Scan((Entries: 0L, Calls: 0L), (total, group) => (total.Entries + group.Entries, total.Calls + group.Calls))
                     .Select(total =>
                     {
-                        progress?.Report(total);
+                        progress?.Report(total.Entries, total.Calls);
                         return total;
                     })
-                    .RunAggregate(0L, (_, total) => total, system.Materializer());
+                    .RunAggregate((Entries: 0L, Calls: 0L), (_, total) => total, system.Materializer());
 
                 if (options.GroupBy.Count > 0)
                 {
@@ -67,7 +68,7 @@ public static class LedgerReplay
                 }
             }
 
-            progress?.Complete(events);
+            progress?.Complete(entries, events);
             return new ReplayResult(events, aggregator.Totals, aggregator.Unpriced, reprice?.Version);
         }
         finally

@@ -55,6 +55,7 @@ public static class GatewayApp
         services.AddSingleton<IChannelDirectory, ChannelDirectory>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<ChannelGate>();
+        services.AddSingleton<BudgetLeases>();
         services.AddSingleton<LedgerClient>();
         services.AddSingleton<RateLimitClient>();
         services.AddSingleton<IdempotencyClient>();

@@ -11,21 +11,43 @@ public interface IWithTenantId : IActorRelayMessage
 
 public static class LedgerCommands
 {
-    /// <summary>Records (settles) one finished call. Replies <see cref="CostAck"/> once the event is persisted (or was already).</summary>
-    public sealed record RecordCost(string TenantId, LedgerEvents.CostRecorded Cost) : IWithTenantId;
+    /// <summary>
+    /// Records (settles) finished calls, persisted as one journal entry. Each names the budget lease it was admitted
+    /// under, if any, so that the ledger takes its cost off that lease. Replies <see cref="CostsAck"/> once persisted.
+    /// A request id already billed is skipped, so a batch can be sent again safely.
+    /// </summary>
+    public sealed record RecordCosts(string TenantId, long BatchId, IReadOnlyList<LeasedCost> Costs) : IWithTenantId;
 
-    /// <summary><paramref name="Duplicate"/> is true when the request id had already been billed.</summary>
-    public sealed record CostAck(string RequestId, bool Duplicate) : IActorRelayMessage;
+    public sealed record LeasedCost(LedgerEvents.CostRecorded Cost, string? LeaseId);
 
-    /// <summary>Reserves a call's maximum cost before it starts. Replies <see cref="ReserveReply"/>.</summary>
-    public sealed record Reserve(string TenantId, string RequestId, string? ProjectId, decimal MaxCost, int LeaseSeconds) : IWithTenantId;
+    /// <param name="Duplicates">How many calls of the batch had already been billed.</param>
+    public sealed record CostsAck(string TenantId, long BatchId, int Duplicates) : IActorRelayMessage;
 
-    public sealed record ReserveReply(string RequestId, ReserveOutcome Outcome, BudgetStatus? Budget) : IActorRelayMessage;
+    /// <summary>
+    /// A gateway node asks for a budget lease: up to <paramref name="Want"/> (at least <paramref name="Minimum"/>, one
+    /// call's maximum cost) held against the tenant's and the project's budgets under <paramref name="LeaseId"/>, which
+    /// the node then spends locally. Asking again tops the lease up. The sender is remembered as a lessee and told
+    /// <see cref="BudgetChanged"/> when a budget changes. Replies <see cref="BudgetLeased"/>.
+    /// </summary>
+    public sealed record LeaseBudget(string TenantId, string LeaseId, string? ProjectId, decimal Want, decimal Minimum, int LeaseSeconds) : IWithTenantId;
 
-    /// <summary>Frees a reservation whose call will not be billed. No reply.</summary>
-    public sealed record ReleaseReservation(string TenantId, string RequestId) : IWithTenantId;
+    /// <param name="Bounded">False when no budget applies: the node admits the scope's calls without a lease.</param>
+    public sealed record BudgetLeased(string TenantId, string LeaseId, ReserveOutcome Outcome, decimal Granted, bool Bounded, BudgetStatus? Budget, long BudgetVersion)
+        : IActorRelayMessage;
 
-    /// <summary>Sets or (with a null budget) removes the tenant's or a project's budget. Replies <see cref="BudgetsReport"/> after persisting.</summary>
+    /// <summary>Keeps a lease (and the sender's lessee registration) alive. Replies <see cref="BudgetLeaseRenewed"/>.</summary>
+    public sealed record RenewBudgetLease(string TenantId, string LeaseId, int LeaseSeconds) : IWithTenantId;
+
+    /// <param name="Known">False when the ledger no longer holds the lease (it expired, or the ledger restarted).</param>
+    public sealed record BudgetLeaseRenewed(string TenantId, string LeaseId, bool Known, long BudgetVersion) : IActorRelayMessage;
+
+    /// <summary>Gives back <paramref name="Amount"/> of a lease, or all of it (ending it) when null. No reply.</summary>
+    public sealed record ReturnBudget(string TenantId, string LeaseId, decimal? Amount) : IWithTenantId;
+
+    /// <summary>Told to every lessee when a budget of the tenant was set or removed: leases are to be returned and asked anew.</summary>
+    public sealed record BudgetChanged(string TenantId, long BudgetVersion) : IActorRelayMessage;
+
+    /// <summary>Sets or (with a null budget) removes the tenant's or a project's budget. Replies <see cref="LedgerQueries.BudgetsReport"/> after persisting.</summary>
     public sealed record SetBudget(string TenantId, string? ProjectId, BudgetSpec? Budget) : IWithTenantId;
 }
 

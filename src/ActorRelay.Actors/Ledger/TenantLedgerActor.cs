@@ -9,21 +9,27 @@ using Akka.Persistence.Journal;
 namespace ActorRelay.Actors.Ledger;
 
 /// <summary>
-/// A tenant's cost ledger, sharded by tenant id and event-sourced: each billed call is one persisted
-/// <see cref="LedgerEvents.CostRecorded"/>, tagged for Akka.Persistence.Query. A request id is billed at most
-/// once, and a command is acknowledged only after its event is in the journal.
+/// A tenant's cost ledger, sharded by tenant id and event-sourced. Gateway nodes send settled calls in batches; each
+/// batch is one persisted <see cref="LedgerEvents.CostsRecorded"/> (older journals hold one
+/// <see cref="LedgerEvents.CostRecorded"/> per call; both replay the same), tagged for Akka.Persistence.Query. A request
+/// id is billed at most once, and a batch is acknowledged only after it is in the journal. Budgets are spent through
+/// leases: a node holds part of a budget (a reservation under the lease id) and admits calls locally against it; the
+/// ledger takes each settled call's cost off the lease it names, and tells its lessees when a budget changes.
 /// </summary>
 public sealed class TenantLedgerActor : ReceivePersistentActor
 {
     /// <summary>The tag every ledger event carries, for <c>EventsByTag</c> projections and replay.</summary>
     public const string CostTag = "cost";
 
-    private const int SnapshotEvery = 1_000;
+    /// <summary>Calls billed between snapshots (a snapshot carries the de-duplication window's request ids).</summary>
+    private const int SnapshotEveryCalls = 20_000;
     private static readonly string[] Tags = [CostTag];
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, DateTimeOffset> _lessees = [];
     private LedgerState _state = new();
+    private int _callsSinceSnapshot;
 
     public TenantLedgerActor(string tenantId)
     {
@@ -39,9 +45,26 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         });
         Recover<ILedgerEvent>(ledgerEvent => _state.Apply(ledgerEvent));
 
-        Command<LedgerCommands.Reserve>(HandleReserve);
-        Command<LedgerCommands.ReleaseReservation>(release => _state.Release(release.RequestId));
-        Command<LedgerCommands.RecordCost>(HandleRecordCost);
+        Command<LedgerCommands.LeaseBudget>(HandleLease);
+        Command<LedgerCommands.RenewBudgetLease>(renew =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            RememberLessee(now, renew.LeaseSeconds);
+            var known = _state.Renew(renew.LeaseId, now, TimeSpan.FromSeconds(renew.LeaseSeconds));
+            Sender.Tell(new LedgerCommands.BudgetLeaseRenewed(TenantId, renew.LeaseId, known, _state.BudgetVersion));
+        });
+        Command<LedgerCommands.ReturnBudget>(give =>
+        {
+            if (give.Amount is { } amount)
+            {
+                _state.Return(give.LeaseId, amount);
+            }
+            else
+            {
+                _state.Release(give.LeaseId);
+            }
+        });
+        Command<LedgerCommands.RecordCosts>(HandleRecordCosts);
         Command<LedgerCommands.SetBudget>(HandleSetBudget);
         // Queries wait (without blocking commands) for the writes before them: a caller reads its own settled calls.
         Command<LedgerQueries.GetUsage>(query => DeferAsync(query, _ =>
@@ -58,10 +81,12 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    private void HandleReserve(LedgerCommands.Reserve reserve)
+    private void HandleLease(LedgerCommands.LeaseBudget lease)
     {
-        var decision = _state.TryReserve(reserve.RequestId, reserve.ProjectId, reserve.MaxCost, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(reserve.LeaseSeconds));
-        Sender.Tell(new LedgerCommands.ReserveReply(reserve.RequestId, decision.Outcome, decision.Budget));
+        var now = DateTimeOffset.UtcNow;
+        RememberLessee(now, lease.LeaseSeconds);
+        var decision = _state.TryReserve(lease.LeaseId, lease.ProjectId, lease.Want, lease.Minimum, now, TimeSpan.FromSeconds(lease.LeaseSeconds));
+        Sender.Tell(new LedgerCommands.BudgetLeased(TenantId, lease.LeaseId, decision.Outcome, decision.Granted, decision.Bounded, decision.Budget, _state.BudgetVersion));
     }
 
     private void HandleSetBudget(LedgerCommands.SetBudget command)
@@ -70,39 +95,73 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         {
             _state.Apply(budgetSet);
             Sender.Tell(new LedgerQueries.BudgetsReport(TenantId, _state.Budgets(DateTimeOffset.UtcNow)));
+            var now = DateTimeOffset.UtcNow;
+            foreach (var (lessee, until) in _lessees.ToList())
+            {
+                if (until <= now)
+                {
+                    _lessees.Remove(lessee);
+                    continue;
+                }
+
+                lessee.Tell(new LedgerCommands.BudgetChanged(TenantId, _state.BudgetVersion));
+            }
         });
     }
 
     /// <summary>
-    /// Persists with <c>PersistAsync</c>: commands keep flowing while writes are in flight, so the journal batches many
-    /// events into one transaction. Request ids in flight are remembered, so a retry that arrives meanwhile is still
-    /// recognised as a duplicate; a call's reservation stays held until its event is applied.
+    /// Persists with <c>PersistAsync</c>: commands keep flowing while writes are in flight, so batches from several
+    /// nodes share the journal's transactions. Request ids in flight are remembered, so a batch sent again meanwhile
+    /// is still recognised as a duplicate; a lease pays for a call once its event is applied.
     /// </summary>
-    private void HandleRecordCost(LedgerCommands.RecordCost command)
+    private void HandleRecordCosts(LedgerCommands.RecordCosts command)
     {
-        var cost = _state.Decide(command.Cost);
-        if (cost is null || !_inFlight.Add(cost.RequestId))
+        var fresh = new List<LedgerCommands.LeasedCost>(command.Costs.Count);
+        foreach (var leased in command.Costs)
         {
-            if (cost is null)
+            if (_state.Decide(leased.Cost) is not null && _inFlight.Add(leased.Cost.RequestId))
             {
-                _state.Release(command.Cost.RequestId);
+                fresh.Add(leased);
             }
+        }
 
-            Sender.Tell(new LedgerCommands.CostAck(command.Cost.RequestId, Duplicate: true));
+        var duplicates = command.Costs.Count - fresh.Count;
+        if (fresh.Count == 0)
+        {
+            Sender.Tell(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates));
             return;
         }
 
         var sender = Sender;
-        PersistAsync(new Tagged(cost, Tags), _ =>
+        var batch = new LedgerEvents.CostsRecorded(fresh.Select(leased => leased.Cost).ToList());
+        PersistAsync(new Tagged(batch, Tags), _ =>
         {
-            _inFlight.Remove(cost.RequestId);
-            _state.Apply(cost);
-            sender.Tell(new LedgerCommands.CostAck(cost.RequestId, Duplicate: false));
-            if (LastSequenceNr % SnapshotEvery == 0)
+            _state.Apply(batch);
+            foreach (var leased in fresh)
             {
+                _inFlight.Remove(leased.Cost.RequestId);
+                if (leased.LeaseId is not null)
+                {
+                    _state.Consume(leased.LeaseId, leased.Cost.Cost);
+                }
+            }
+
+            sender.Tell(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates));
+            _callsSinceSnapshot += fresh.Count;
+            if (_callsSinceSnapshot >= SnapshotEveryCalls)
+            {
+                _callsSinceSnapshot = 0;
                 SaveSnapshot(_state.ToSnapshot());
             }
         });
+    }
+
+    private void RememberLessee(DateTimeOffset now, int leaseSeconds)
+    {
+        if (!Sender.IsNobody())
+        {
+            _lessees[Sender] = now.AddSeconds(leaseSeconds);
+        }
     }
 }
 

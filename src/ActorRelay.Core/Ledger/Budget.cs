@@ -64,5 +64,8 @@ public enum ReserveOutcome
     Denied = 2,
 }
 
-/// <summary>The answer to a reservation: when not plainly granted, the budget that decided it.</summary>
-public sealed record ReserveDecision(ReserveOutcome Outcome, BudgetStatus? Budget);
+/// <summary>
+/// The answer to a reservation: when not plainly granted, the budget that decided it; the amount held; and whether
+/// any budget applies at all (when none does, nothing is held and nothing needs to be).
+/// </summary>
+public sealed record ReserveDecision(ReserveOutcome Outcome, BudgetStatus? Budget, decimal Granted, bool Bounded = true);

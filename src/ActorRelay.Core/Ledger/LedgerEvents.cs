@@ -31,6 +31,12 @@ public static class LedgerEvents
         long Images = 0,
         decimal AudioSeconds = 0) : ILedgerEvent;
 
+    /// <summary>
+    /// Several finished calls, each exactly as a <see cref="CostRecorded"/>, persisted together as one journal entry:
+    /// the ledger commits calls in groups (one write for many calls) instead of one write per call. Readers flatten it.
+    /// </summary>
+    public sealed record CostsRecorded(IReadOnlyList<CostRecorded> Costs) : ILedgerEvent;
+
     /// <summary>A budget was set (or removed, when <paramref name="Budget"/> is null) for the tenant or one project.</summary>
     public sealed record BudgetSet(string TenantId, string? ProjectId, BudgetSpec? Budget, DateTimeOffset At) : ILedgerEvent;
 }

@@ -32,6 +32,9 @@ public sealed class LedgerState
 
     public int OutstandingReservations => _reservations.Count;
 
+    /// <summary>Changes with every budget set or removed, so that a node holding a lease can tell its terms changed.</summary>
+    public long BudgetVersion { get; private set; }
+
     /// <summary>The event to persist for <paramref name="cost"/>, or null when its request id was already billed.</summary>
     public LedgerEvents.CostRecorded? Decide(LedgerEvents.CostRecorded cost) =>
         _billed.Contains(cost.RequestId) ? null : cost;
@@ -43,29 +46,39 @@ public sealed class LedgerState
             case LedgerEvents.CostRecorded cost:
                 ApplyCost(cost);
                 break;
+            case LedgerEvents.CostsRecorded batch:
+                foreach (var cost in batch.Costs)
+                {
+                    ApplyCost(cost);
+                }
+
+                break;
             case LedgerEvents.BudgetSet { Budget: null } removed:
                 _budgets.Remove(ScopeOf(removed.ProjectId));
+                BudgetVersion++;
                 break;
             case LedgerEvents.BudgetSet set:
                 _budgets[ScopeOf(set.ProjectId)] = set.Budget!;
+                BudgetVersion++;
                 break;
         }
     }
 
     /// <summary>
-    /// Reserves <paramref name="maxCost"/> for a call against the tenant's and the project's budgets. A hard budget
-    /// refuses when spent + reserved + this call could exceed it; so the ledger never overspends by more than the
-    /// reservations it granted. Reserving the same request id again is a no-op.
+    /// Holds up to <paramref name="want"/> (at least <paramref name="minimum"/>) against the tenant's and the project's
+    /// budgets under <paramref name="reservationId"/>: a gateway node's budget lease, which it spends locally on many
+    /// calls. A hard budget never holds more than it has left (spent + held + this ≤ limit), so the ledger never
+    /// overspends; a soft one holds what is asked and flags it. Holding again under the same id tops the reservation
+    /// up and extends it. When no budget applies to the call's scopes nothing is held and the decision says
+    /// <see cref="ReserveDecision.Bounded"/> false.
     /// </summary>
-    public ReserveDecision TryReserve(string requestId, string? projectId, decimal maxCost, DateTimeOffset now, TimeSpan lease)
+    public ReserveDecision TryReserve(string reservationId, string? projectId, decimal want, decimal minimum, DateTimeOffset now, TimeSpan lease)
     {
         ExpireReservations(now);
-        if (_reservations.ContainsKey(requestId))
-        {
-            return new ReserveDecision(ReserveOutcome.Granted, null);
-        }
-
         BudgetStatus? softExceeded = null;
+        BudgetStatus? tightest = null;
+        var bounded = false;
+        var grant = want;
         foreach (var scope in ScopesOf(projectId))
         {
             if (Status(scope, now) is not { } status)
@@ -73,25 +86,62 @@ public sealed class LedgerState
                 continue;
             }
 
-            if (status.Spent + status.Reserved + maxCost <= status.Budget.Limit)
+            bounded = true;
+            if (status.Budget.Mode == BudgetMode.Soft)
             {
+                softExceeded ??= status.Remaining < want ? status : null;
                 continue;
             }
 
-            if (status.Budget.Mode == BudgetMode.Hard)
+            if (status.Remaining < grant)
             {
-                return new ReserveDecision(ReserveOutcome.Denied, status);
+                grant = Math.Max(0m, status.Remaining);
+                tightest = status;
             }
-
-            softExceeded ??= status;
         }
 
-        _reservations[requestId] = new Reservation(projectId, maxCost, now + lease);
-        return new ReserveDecision(softExceeded is null ? ReserveOutcome.Granted : ReserveOutcome.GrantedOverSoftBudget, softExceeded);
+        if (!bounded)
+        {
+            return new ReserveDecision(ReserveOutcome.Granted, null, 0m, Bounded: false);
+        }
+
+        if (grant < minimum || grant <= 0m)
+        {
+            return new ReserveDecision(ReserveOutcome.Denied, tightest, 0m);
+        }
+
+        var held = _reservations.GetValueOrDefault(reservationId)?.Amount ?? 0m;
+        _reservations[reservationId] = new Reservation(projectId, held + grant, now + lease);
+        return new ReserveDecision(softExceeded is null ? ReserveOutcome.Granted : ReserveOutcome.GrantedOverSoftBudget, softExceeded, grant);
     }
 
-    /// <summary>Frees a reservation whose call will not be billed (it never reached a vendor).</summary>
-    public void Release(string requestId) => _reservations.Remove(requestId);
+    /// <summary>A settled call spent <paramref name="amount"/> of the reservation (lease) it was admitted under.</summary>
+    public void Consume(string reservationId, decimal amount)
+    {
+        if (_reservations.TryGetValue(reservationId, out var reservation))
+        {
+            _reservations[reservationId] = reservation with { Amount = Math.Max(0m, reservation.Amount - amount) };
+        }
+    }
+
+    /// <summary>Gives back part of a reservation (a node returning the unused part of its lease).</summary>
+    public void Return(string reservationId, decimal amount) => Consume(reservationId, amount);
+
+    /// <summary>Extends a reservation; false when it is unknown (expired, or this ledger restarted and forgot it).</summary>
+    public bool Renew(string reservationId, DateTimeOffset now, TimeSpan lease)
+    {
+        ExpireReservations(now);
+        if (!_reservations.TryGetValue(reservationId, out var reservation))
+        {
+            return false;
+        }
+
+        _reservations[reservationId] = reservation with { ExpiresAt = now + lease };
+        return true;
+    }
+
+    /// <summary>Frees a whole reservation (a node's lease returned, or a call that will not be billed).</summary>
+    public void Release(string reservationId) => _reservations.Remove(reservationId);
 
     /// <summary>The standing of every budget of the tenant at <paramref name="now"/>.</summary>
     public IReadOnlyList<BudgetStatus> Budgets(DateTimeOffset now)

@@ -1,89 +1,108 @@
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Core.Ledger;
-using ActorRelay.Gateway.Observability;
+using ActorRelay.Gateway.Access;
+using ActorRelay.Gateway.Options;
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway.Actors;
 
-/// <summary>The HTTP side's handle on the sharded tenant ledgers.</summary>
-internal sealed partial class LedgerClient(IRequiredActor<TenantLedgerActor> ledgers, ILogger<LedgerClient> logger)
+/// <summary>
+/// The HTTP side's handle on the sharded tenant ledgers. A call's budget is reserved from this node's lease
+/// (<see cref="BudgetLeases"/>), asking the ledger only when the lease runs short; a settled call is handed to this
+/// node's <see cref="LedgerAgent"/>, which bills it in the next batch, and the request does not wait for the journal.
+/// Reads of a tenant's usage and budgets first wait until this node's settled calls of that tenant are billed, so that
+/// a client reads its own calls. With <see cref="LedgerOptions.Enabled"/> off nothing is reserved or billed.
+/// </summary>
+internal sealed class LedgerClient(
+    ActorSystem system,
+    IRequiredActor<TenantLedgerActor> ledgers,
+    BudgetLeases leases,
+    IOptionsMonitor<GatewayOptions> options)
 {
-    /// <summary>
-    /// A settled call's write is retried for about two minutes (12 asks of 10 s): long enough to outlast a failover,
-    /// when the tenant's entity moves to another node after the split-brain resolver downs a dead one.
-    /// </summary>
-    private const int Attempts = 12;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// Records one call and waits for the journal's acknowledgement. Retries are safe: the ledger bills a
-    /// request id once. Never throws: a write that still fails is logged and counted.
-    /// </summary>
-    public async Task RecordAsync(LedgerEvents.CostRecorded cost)
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
+    private readonly Lazy<Task<IActorRef>> _agent = new(async () =>
     {
         var region = await ledgers.GetAsync();
-        for (var attempt = 1; attempt <= Attempts; attempt++)
-        {
-            try
-            {
-                var ack = await region.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost(cost.TenantId, cost), AskTimeout);
-                if (ack.Duplicate)
-                {
-                    LogDuplicate(cost.RequestId, cost.TenantId);
-                }
+        return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases)), "ledger-agent");
+    });
 
-                return;
-            }
-            catch (Exception exception) when (exception is AskTimeoutException or TaskCanceledException)
-            {
-                LogRetry(exception, attempt, cost.RequestId);
-            }
+    public bool Enabled => options.CurrentValue.Ledger.Enabled;
+
+    /// <summary>Admits a call of at most <paramref name="maxCost"/> against the caller's tenant and project budgets.</summary>
+    public async Task<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)
+    {
+        var agent = await _agent.Value;
+        return await leases.ReserveAsync(caller.TenantId, caller.ProjectId, maxCost, options.CurrentValue.Ledger.LeaseCalls, async command =>
+        {
+            var reply = new TaskCompletionSource<LedgerCommands.BudgetLeased>(TaskCreationOptions.RunContinuationsAsynchronously);
+            agent.Tell(new LedgerAgent.RequestLease(command, reply));
+            return await reply.Task.WaitAsync(cancellationToken);
+        });
+    }
+
+    /// <summary>A call that was admitted but will not be billed (it never reached a vendor): its reservation goes back to the lease.</summary>
+    public void Release(BudgetAdmission admission) => Settle(admission, 0m);
+
+    /// <summary>Bills one settled call (in the next batch) and gives the unspent part of its reservation back to the lease.</summary>
+    public void Record(LedgerEvents.CostRecorded cost, BudgetAdmission admission)
+    {
+        if (!Enabled)
+        {
+            return;
         }
 
-        GatewayMetrics.LedgerWriteFailures.Inc();
-        LogLost(cost.RequestId, cost.TenantId, cost.Cost);
+        Settle(admission, cost.Cost);
+        _ = Tell(new LedgerAgent.Record(cost.TenantId, new LedgerCommands.LeasedCost(cost, admission.LeaseId)));
     }
 
-    /// <summary>Reserves a call's maximum cost against the tenant's (and project's) budgets.</summary>
-    public async Task<LedgerCommands.ReserveReply> ReserveAsync(string tenantId, string requestId, string? projectId, decimal maxCost, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>Waits until every call settled on this node so far (of one tenant, or of all when null) is in the ledger.</summary>
+    public async Task FlushAsync(string? tenantId, CancellationToken cancellationToken)
     {
-        var region = await ledgers.GetAsync(cancellationToken);
-        return await region.Ask<LedgerCommands.ReserveReply>(
-            new LedgerCommands.Reserve(tenantId, requestId, projectId, maxCost, (int)Math.Ceiling(lease.TotalSeconds)), AskTimeout, cancellationToken);
-    }
+        if (tenantId is null && !_agent.IsValueCreated)
+        {
+            return;
+        }
 
-    /// <summary>Frees a reservation whose call never reached a vendor.</summary>
-    public async Task ReleaseAsync(string tenantId, string requestId)
-    {
-        var region = await ledgers.GetAsync();
-        region.Tell(new LedgerCommands.ReleaseReservation(tenantId, requestId));
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Tell(new LedgerAgent.Flush(tenantId, done));
+        await done.Task.WaitAsync(FlushTimeout, cancellationToken);
     }
 
     public async Task<LedgerQueries.BudgetsReport> SetBudgetAsync(string tenantId, string? projectId, BudgetSpec? budget, CancellationToken cancellationToken)
     {
         var region = await ledgers.GetAsync(cancellationToken);
-        return await region.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget(tenantId, projectId, budget), AskTimeout, cancellationToken);
+        var report = await region.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget(tenantId, projectId, budget), AskTimeout, cancellationToken);
+        // The ledger tells every lessee; this node, which set it, forgets its own leases before it answers.
+        var agent = await _agent.Value;
+        leases.Invalidate(tenantId, message => region.Tell(message, agent));
+        return report;
     }
 
     public async Task<LedgerQueries.BudgetsReport> BudgetsAsync(string tenantId, CancellationToken cancellationToken)
     {
+        await FlushAsync(tenantId, cancellationToken);
         var region = await ledgers.GetAsync(cancellationToken);
         return await region.Ask<LedgerQueries.BudgetsReport>(new LedgerQueries.GetBudgets(tenantId), AskTimeout, cancellationToken);
     }
 
     public async Task<LedgerQueries.UsageReport> UsageAsync(string tenantId, CancellationToken cancellationToken)
     {
+        await FlushAsync(tenantId, cancellationToken);
         var region = await ledgers.GetAsync(cancellationToken);
         return await region.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage(tenantId), AskTimeout, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} was already billed to tenant {TenantId}; not billed again")]
-    private partial void LogDuplicate(string requestId, string tenantId);
+    private void Settle(BudgetAdmission admission, decimal cost)
+    {
+        var giveBack = leases.Settle(admission, cost);
+        if (giveBack > 0m && admission.Lease is { } lease)
+        {
+            _ = Tell(new LedgerAgent.ReturnToLedger(new LedgerCommands.ReturnBudget(lease.TenantId, lease.Id, giveBack)));
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger write attempt {Attempt} for request {RequestId} timed out")]
-    private partial void LogRetry(Exception exception, int attempt, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Ledger write for request {RequestId} (tenant {TenantId}, cost {Cost}) failed after all attempts")]
-    private partial void LogLost(string requestId, string tenantId, decimal cost);
+    private async Task Tell(object message) => (await _agent.Value).Tell(message);
 }

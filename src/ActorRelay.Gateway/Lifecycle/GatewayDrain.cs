@@ -1,3 +1,4 @@
+using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -12,7 +13,7 @@ namespace ActorRelay.Gateway.Lifecycle;
 /// what was delivered). Only then do the ActorSystem and the in-process vendor stop: Akka.Hosting runs
 /// CoordinatedShutdown, the node leaves the cluster and hands its shards off.
 /// </summary>
-internal sealed partial class GatewayDrain(IHostApplicationLifetime lifetime, IOptionsMonitor<GatewayOptions> options, ILogger<GatewayDrain> logger)
+internal sealed partial class GatewayDrain(IHostApplicationLifetime lifetime, IOptionsMonitor<GatewayOptions> options, IServiceProvider services, ILogger<GatewayDrain> logger)
     : IHostedService, IHealthCheck, IDisposable
 {
     private readonly CancellationTokenSource _expired = new();
@@ -40,6 +41,15 @@ internal sealed partial class GatewayDrain(IHostApplicationLifetime lifetime, IO
         }
 
         LogDrained(Volatile.Read(ref _inFlight));
+        try
+        {
+            // Settled calls are billed in batches after their requests ended: the last batches go out before the node leaves.
+            await services.GetRequiredService<LedgerClient>().FlushAsync(null, cancellationToken);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+            LogLedgerNotFlushed(exception);
+        }
     }
 
     /// <summary>Counts the request in flight while it runs, so that the drain knows when the node is idle.</summary>
@@ -73,6 +83,9 @@ internal sealed partial class GatewayDrain(IHostApplicationLifetime lifetime, IO
         LogDraining(timeout.TotalSeconds);
         _expired.CancelAfter(timeout);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Calls settled on this node could not all be billed before it left the cluster")]
+    private partial void LogLedgerNotFlushed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Drained with {InFlight} requests still in flight; leaving the cluster")]
     private partial void LogDrained(int inFlight);

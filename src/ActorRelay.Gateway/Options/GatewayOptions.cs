@@ -34,6 +34,8 @@ public sealed class GatewayOptions
 
     public ShutdownOptions Shutdown { get; set; } = new();
 
+    public LedgerOptions Ledger { get; set; } = new();
+
     /// <summary>Where the in-process simulated vendor listens when a Simulated channel has no BaseUrl.</summary>
     public string SimulatedVendorUrl { get; set; } = "http://127.0.0.1:0";
 }
@@ -160,6 +162,19 @@ public sealed class CanaryOptions
 }
 
 /// <summary>How nodes learn run-time routing changes and channel health.</summary>
+/// <summary>The cost ledger and the budgets it enforces.</summary>
+public sealed class LedgerOptions
+{
+    /// <summary>
+    /// Off, the gateway is a pure router: no call is billed to the ledger and no budget is enforced (usage reports stay
+    /// empty). On by default.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A node asks a tenant's ledger for a budget lease worth this many calls at the current call's maximum cost.</summary>
+    public int LeaseCalls { get; set; } = 64;
+}
+
 /// <summary>Graceful shutdown (SIGTERM): readiness goes false, in-flight calls get this long, then the node leaves the cluster.</summary>
 public sealed class ShutdownOptions
 {

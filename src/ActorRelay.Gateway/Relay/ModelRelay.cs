@@ -176,9 +176,11 @@ internal sealed partial class ModelRelay(
         }
 
         var served = ((CallTally Tally, ResolvedRoute Target)?)null;
+        var budget = (BudgetAdmission?)null;
         try
         {
-            if (!await ReserveBudgetAsync(call, maxOutput))
+            budget = await ReserveBudgetAsync(call, maxOutput);
+            if (budget is null)
             {
                 return false;
             }
@@ -186,7 +188,7 @@ internal sealed partial class ModelRelay(
             var (tally, target) = await attempts.RunAsync(new AttemptLoop.Call(context, request, route, caller.TenantId, call.RequestId, call.Lease, tokens), recorder);
             if (tally is null || target is null)
             {
-                await ledger.ReleaseAsync(caller.TenantId, call.RequestId);
+                ledger.Release(budget);
                 return false;
             }
 
@@ -196,13 +198,17 @@ internal sealed partial class ModelRelay(
                 await context.Response.CompleteAsync();
             }
 
-            await SettleAsync(call, target, tally, startedAt, started);
+            Settle(call, target, tally, startedAt, started, budget);
             return tally.Status == CallStatus.Succeeded;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested && served is null)
         {
             // The client left before any attempt answered: nothing reached it, nothing is billed.
-            await ledger.ReleaseAsync(caller.TenantId, call.RequestId);
+            if (budget is not null)
+            {
+                ledger.Release(budget);
+            }
+
             return false;
         }
         finally
@@ -229,39 +235,61 @@ internal sealed partial class ModelRelay(
 
     /// <summary>
     /// Reserves the call's maximum cost (every body byte an input token at most, plus max_tokens of output, at the
-    /// dearest deployment's prices) so that concurrent calls can never together overspend a hard budget. False when
-    /// refused (the answer is written).
+    /// dearest deployment's prices) from the tenant's budget lease, so that concurrent calls can never together
+    /// overspend a hard budget. Null when refused (the answer is written).
     /// </summary>
-    private async Task<bool> ReserveBudgetAsync(Call call, int maxOutput)
+    private async Task<BudgetAdmission?> ReserveBudgetAsync(Call call, int maxOutput)
     {
         var (context, caller, route) = (call.Context, call.Caller, call.Route);
+        if (!ledger.Enabled)
+        {
+            return BudgetAdmission.Unbounded;
+        }
+
         var table = prices.Current;
         var usage = call.Request.MaxUsage(maxOutput);
         var maxCost = route.Deployments.Max(deployment => table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
-        var reply = await ledger.ReserveAsync(caller.TenantId, call.RequestId, caller.ProjectId, maxCost, call.Lease, context.RequestAborted);
-        if (reply.Outcome == ReserveOutcome.Granted)
+        BudgetAdmission admission;
+        try
         {
-            return true;
+            admission = await ledger.ReserveAsync(caller, maxCost, context.RequestAborted);
+        }
+        catch (TimeoutException)
+        {
+            // The tenant's ledger did not answer (its entity is moving after a node failed): nothing was reserved; retry soon.
+            GatewayMetrics.Requests.WithLabels(route.Alias, "", "503").Inc();
+            context.Response.Headers.RetryAfter = "1";
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"The budget of tenant '{caller.TenantId}' could not be checked right now. Retry the request.", OpenAiErrorTypes.Server, "budget_unavailable");
+            return null;
         }
 
-        var budget = reply.Budget!;
-        var scope = budget.ProjectId is null ? $"Tenant '{caller.TenantId}'" : $"Project '{budget.ProjectId}' of tenant '{caller.TenantId}'";
-        var standing = $"{budget.Budget.Period.ToString().ToLowerInvariant()} budget of {budget.Budget.Limit} (spent {budget.Spent}, reserved {budget.Reserved}, this call up to {maxCost})";
-        if (reply.Outcome == ReserveOutcome.GrantedOverSoftBudget)
+        if (admission.OverSoftBudget is { } soft)
         {
-            GatewayMetrics.SoftBudgetExceeded.WithLabels(caller.TenantId, budget.ProjectId ?? "").Inc();
-            LogSoftBudgetExceeded(scope, standing);
-            return true;
+            GatewayMetrics.SoftBudgetExceeded.WithLabels(caller.TenantId, soft.ProjectId ?? "").Inc();
+            LogSoftBudgetExceeded(Scope(caller, soft), Standing(soft, maxCost));
+        }
+
+        if (admission.Admitted)
+        {
+            return admission;
         }
 
         GatewayMetrics.Requests.WithLabels(route.Alias, "", "429").Inc();
-        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests,
-            $"{scope} has exhausted its {standing}. The budget resets at {budget.PeriodEnd:O}.",
-            OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
-        return false;
+        var message = admission.Refusal is { } budget
+            ? $"{Scope(caller, budget)} has exhausted its {Standing(budget, maxCost)}. The budget resets at {budget.PeriodEnd:O}."
+            : $"Tenant '{caller.TenantId}' has no budget left for this call (up to {maxCost}) right now.";
+        await ErrorResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, OpenAiErrorTypes.InsufficientQuota, "budget_exceeded");
+        return null;
     }
 
-    private async Task SettleAsync(Call call, ResolvedRoute route, CallTally tally, DateTimeOffset startedAt, long started)
+    private static string Scope(Caller caller, BudgetStatus budget) =>
+        budget.ProjectId is null ? $"Tenant '{caller.TenantId}'" : $"Project '{budget.ProjectId}' of tenant '{caller.TenantId}'";
+
+    private static string Standing(BudgetStatus budget, decimal maxCost) =>
+        $"{budget.Budget.Period.ToString().ToLowerInvariant()} budget of {budget.Budget.Limit} (spent {budget.Spent}, reserved {budget.Reserved}, this call up to {maxCost})";
+
+    private void Settle(Call call, ResolvedRoute route, CallTally tally, DateTimeOffset startedAt, long started, BudgetAdmission budget)
     {
         var (caller, request) = (call.Caller, call.Request);
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -290,7 +318,7 @@ internal sealed partial class ModelRelay(
         }
 
         LogRelayed(route.Alias, route.ChannelId, tally.Status, tally.HttpStatus, elapsed.TotalMilliseconds, usage.InputTokens, usage.OutputTokens, usage.Estimated);
-        await ledger.RecordAsync(new LedgerEvents.CostRecorded(
+        ledger.Record(new LedgerEvents.CostRecorded(
             call.RequestId,
             caller.TenantId,
             route.Alias,
@@ -311,7 +339,7 @@ internal sealed partial class ModelRelay(
             caller.KeyId,
             caller.Tags,
             usage.Images,
-            usage.AudioSeconds));
+            usage.AudioSeconds), budget);
     }
 
     /// <summary>How long the call may hold its reservations: the request deadline plus the slowest deployment's total timeout.</summary>

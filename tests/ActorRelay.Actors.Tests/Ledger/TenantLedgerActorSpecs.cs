@@ -2,7 +2,9 @@ using ActorRelay.Actors.Ledger;
 using ActorRelay.Actors.Serialization;
 using ActorRelay.Core;
 using ActorRelay.Core.Ledger;
+using Akka;
 using Akka.Actor;
+using Akka.Persistence;
 using Akka.Hosting;
 using Akka.Hosting.TestKit;
 using Akka.Persistence.Sql.Hosting;
@@ -51,6 +53,16 @@ public abstract class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit
 
     private IActorRef Ledger() => Sys.ActorOf(Props.Create(() => new TenantLedgerActor("t1")));
 
+    private static Task<LedgerCommands.CostsAck> RecordAsync(IActorRef ledger, long batch, params LedgerEvents.CostRecorded[] costs) =>
+        ledger.Ask<LedgerCommands.CostsAck>(
+            new LedgerCommands.RecordCosts("t1", batch, costs.Select(cost => new LedgerCommands.LeasedCost(cost, null)).ToList()), TimeSpan.FromSeconds(10));
+
+    private static Task<LedgerCommands.BudgetLeased> LeaseAsync(IActorRef ledger, string leaseId, decimal want, decimal minimum) =>
+        ledger.Ask<LedgerCommands.BudgetLeased>(new LedgerCommands.LeaseBudget("t1", leaseId, null, want, minimum, 60), TimeSpan.FromSeconds(10));
+
+    private static Task SetBudgetAsync(IActorRef ledger, decimal limit, BudgetPeriod period = BudgetPeriod.Monthly) =>
+        ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget("t1", null, new BudgetSpec(limit, period, BudgetMode.Hard)), TimeSpan.FromSeconds(10));
+
     private async Task StopAsync(IActorRef actor)
     {
         Watch(actor);
@@ -59,58 +71,78 @@ public abstract class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit
     }
 
     [Fact]
-    public async Task RecordCost_AcknowledgesAfterPersistAndSumsTotals()
+    public async Task RecordCosts_AcknowledgesAfterPersistAndSumsTotals()
     {
         var ledger = Ledger();
 
-        var first = await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.25m)), TimeSpan.FromSeconds(10));
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("b", 0.50m, "m2")), TimeSpan.FromSeconds(10));
+        var first = await RecordAsync(ledger, 1, Cost("a", 0.25m), Cost("b", 0.50m, "m2"));
+        await RecordAsync(ledger, 2, Cost("c", 0.25m));
         var report = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
 
-        Assert.False(first.Duplicate);
-        Assert.Equal(new UsageTotals(2, 200, 100, 0, 0.75m), report.Totals);
+        Assert.Equal(new LedgerCommands.CostsAck("t1", 1, 0), first);
+        Assert.Equal(new UsageTotals(3, 300, 150, 0, 1.00m), report.Totals);
         Assert.Equal(0.50m, report.ByModel["m2"].Cost);
     }
 
     [Fact]
-    public async Task RecordCost_SameRequestIdTwice_BillsOnce()
+    public async Task RecordCosts_BatchSentAgain_BillsEveryRequestIdOnce()
     {
         var ledger = Ledger();
 
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("same", 1m)), TimeSpan.FromSeconds(10));
-        var retry = await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("same", 1m)), TimeSpan.FromSeconds(10));
+        await RecordAsync(ledger, 1, Cost("same", 1m), Cost("other", 1m));
+        var retry = await RecordAsync(ledger, 1, Cost("same", 1m), Cost("other", 1m), Cost("new", 1m));
         var report = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
 
-        Assert.True(retry.Duplicate);
-        Assert.Equal(1, report.Totals.Requests);
-        Assert.Equal(1m, report.Totals.Cost);
+        Assert.Equal(2, retry.Duplicates);
+        Assert.Equal(3, report.Totals.Requests);
+        Assert.Equal(3m, report.Totals.Cost);
     }
 
     [Fact]
     public async Task Restart_RecoversTotalsAndDeduplicationFromJournal()
     {
         var ledger = Ledger();
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("b", 0.2m)), TimeSpan.FromSeconds(10));
+        await RecordAsync(ledger, 1, Cost("a", 0.1m));
+        await RecordAsync(ledger, 2, Cost("b", 0.2m));
         await StopAsync(ledger);
 
         var revived = Ledger();
-        var duplicate = await revived.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
+        var duplicate = await RecordAsync(revived, 3, Cost("a", 0.1m));
         var report = await revived.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
 
-        Assert.True(duplicate.Duplicate);
+        Assert.Equal(1, duplicate.Duplicates);
         Assert.Equal(2, report.Totals.Requests);
         Assert.Equal(0.3m, report.Totals.Cost);
     }
 
     [Fact]
+    public async Task Restart_JournalWithOneEventPerCall_RecoversItsTotals()
+    {
+        // Journals written before calls were grouped hold one CostRecorded per call: they must replay unchanged.
+        var writer = Sys.ActorOf(Props.Create(() => new SingleEventWriter("ledger-t1")));
+        await writer.Ask<Done>(Cost("old-1", 0.5m), TimeSpan.FromSeconds(10));
+        await writer.Ask<Done>(Cost("old-2", 0.25m), TimeSpan.FromSeconds(10));
+        await StopAsync(writer);
+
+        var ledger = Ledger();
+        var duplicate = await RecordAsync(ledger, 1, Cost("old-1", 0.5m), Cost("new", 1m));
+        var report = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"));
+
+        Assert.Equal(1, duplicate.Duplicates);
+        Assert.Equal(3, report.Totals.Requests);
+        Assert.Equal(1.75m, report.Totals.Cost);
+    }
+
+    [Fact]
     public async Task Restart_AfterSnapshot_RecoversExactTotals()
     {
-        const int calls = 1_005;
+        const int calls = 20_250;
+        const int batch = 500;
         var ledger = Ledger();
-        for (var i = 0; i < calls; i++)
+        for (var i = 0; i < calls; i += batch)
         {
-            ledger.Tell(new LedgerCommands.RecordCost("t1", Cost($"r{i}", 0.000123m)), ActorRefs.NoSender);
+            var costs = Enumerable.Range(i, Math.Min(batch, calls - i)).Select(n => new LedgerCommands.LeasedCost(Cost($"r{n}", 0.000123m), null)).ToList();
+            ledger.Tell(new LedgerCommands.RecordCosts("t1", i, costs), ActorRefs.NoSender);
         }
 
         var before = await ledger.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"), TimeSpan.FromSeconds(60));
@@ -124,36 +156,77 @@ public abstract class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit
     }
 
     [Fact]
-    public async Task Reserve_AgainstHardBudget_GrantsUntilFullAndSettleReleases()
+    public async Task LeaseBudget_AgainstHardBudget_GrantsWhatIsLeftAndSettledCostsComeOffTheLease()
     {
         var ledger = Ledger();
-        await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget("t1", null, new BudgetSpec(1m, BudgetPeriod.Monthly, BudgetMode.Hard)), TimeSpan.FromSeconds(10));
+        await SetBudgetAsync(ledger, 1m);
 
-        var first = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "a", null, 0.6m, 60));
-        var second = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "b", null, 0.6m, 60));
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.1m)), TimeSpan.FromSeconds(10));
-        var third = await ledger.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "c", null, 0.6m, 60));
-        var budgets = await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerQueries.GetBudgets("t1"));
+        var first = await LeaseAsync(ledger, "node-a", 0.6m, 0.1m);
+        var second = await LeaseAsync(ledger, "node-b", 0.6m, 0.1m);
+        var refused = await LeaseAsync(ledger, "node-c", 0.2m, 0.1m);
+        await ledger.Ask<LedgerCommands.CostsAck>(
+            new LedgerCommands.RecordCosts("t1", 1, [new LedgerCommands.LeasedCost(Cost("a", 0.1m), "node-a")]), TimeSpan.FromSeconds(10));
+        var afterCost = Assert.Single((await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerQueries.GetBudgets("t1"))).Budgets);
+        ledger.Tell(new LedgerCommands.ReturnBudget("t1", "node-a", null));
+        var third = await LeaseAsync(ledger, "node-c", 0.2m, 0.1m);
 
-        Assert.Equal(ReserveOutcome.Granted, first.Outcome);
-        Assert.Equal(ReserveOutcome.Denied, second.Outcome);
-        Assert.Equal(0.6m, second.Budget!.Reserved);
-        Assert.Equal(ReserveOutcome.Granted, third.Outcome);
-        Assert.Equal(0.1m, Assert.Single(budgets.Budgets).Spent);
+        Assert.Equal((ReserveOutcome.Granted, 0.6m, true), (first.Outcome, first.Granted, first.Bounded));
+        Assert.Equal((ReserveOutcome.Granted, 0.4m), (second.Outcome, second.Granted));
+        Assert.Equal(ReserveOutcome.Denied, refused.Outcome);
+        Assert.Equal(1m, refused.Budget!.Reserved);
+        Assert.Equal((0.1m, 0.9m), (afterCost.Spent, afterCost.Reserved));
+        Assert.Equal((ReserveOutcome.Granted, 0.2m), (third.Outcome, third.Granted));
     }
 
     [Fact]
-    public async Task Restart_KeepsBudgetAndSpending()
+    public async Task LeaseBudget_NoBudget_HoldsNothingAndSetBudgetTellsTheLessee()
     {
         var ledger = Ledger();
-        await ledger.Ask<LedgerQueries.BudgetsReport>(new LedgerCommands.SetBudget("t1", null, new BudgetSpec(1m, BudgetPeriod.Total, BudgetMode.Hard)), TimeSpan.FromSeconds(10));
-        await ledger.Ask<LedgerCommands.CostAck>(new LedgerCommands.RecordCost("t1", Cost("a", 0.7m)), TimeSpan.FromSeconds(10));
+        var node = CreateTestProbe();
+
+        ledger.Tell(new LedgerCommands.LeaseBudget("t1", "node-a", null, 5m, 1m, 60), node.Ref);
+        var unbounded = await node.ExpectMsgAsync<LedgerCommands.BudgetLeased>();
+        await SetBudgetAsync(ledger, 2m);
+        var changed = await node.ExpectMsgAsync<LedgerCommands.BudgetChanged>();
+        ledger.Tell(new LedgerCommands.RenewBudgetLease("t1", "node-a", 60), node.Ref);
+        var renewed = await node.ExpectMsgAsync<LedgerCommands.BudgetLeaseRenewed>();
+
+        Assert.Equal((false, 0m), (unbounded.Bounded, unbounded.Granted));
+        Assert.True(changed.BudgetVersion > unbounded.BudgetVersion);
+        Assert.Equal((false, changed.BudgetVersion), (renewed.Known, renewed.BudgetVersion));
+    }
+
+    [Fact]
+    public async Task Restart_KeepsBudgetAndSpending_ForgetsLeases()
+    {
+        var ledger = Ledger();
+        await SetBudgetAsync(ledger, 1m, BudgetPeriod.Total);
+        await LeaseAsync(ledger, "node-a", 0.2m, 0.2m);
+        await RecordAsync(ledger, 1, Cost("a", 0.7m));
         await StopAsync(ledger);
 
         var revived = Ledger();
-        var denied = await revived.Ask<LedgerCommands.ReserveReply>(new LedgerCommands.Reserve("t1", "b", null, 0.5m, 60), TimeSpan.FromSeconds(10));
+        var denied = await LeaseAsync(revived, "node-b", 0.5m, 0.5m);
+        var renewed = await revived.Ask<LedgerCommands.BudgetLeaseRenewed>(new LedgerCommands.RenewBudgetLease("t1", "node-a", 60), TimeSpan.FromSeconds(10));
 
         Assert.Equal(ReserveOutcome.Denied, denied.Outcome);
-        Assert.Equal(0.7m, denied.Budget!.Spent);
+        Assert.Equal((0.7m, 0m), (denied.Budget!.Spent, denied.Budget.Reserved));
+        Assert.False(renewed.Known);
+    }
+
+    /// <summary>Persists tagged <see cref="LedgerEvents.CostRecorded"/> events one by one, as the ledger did before it grouped calls.</summary>
+    private sealed class SingleEventWriter : ReceivePersistentActor
+    {
+        public SingleEventWriter(string persistenceId)
+        {
+            PersistenceId = persistenceId;
+            Command<LedgerEvents.CostRecorded>(cost =>
+            {
+                var sender = Sender;
+                Persist(new Akka.Persistence.Journal.Tagged(cost, [TenantLedgerActor.CostTag]), _ => sender.Tell(Done.Instance));
+            });
+        }
+
+        public override string PersistenceId { get; }
     }
 }

@@ -108,9 +108,11 @@ public sealed class BudgetTests : OwnJournal
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
 
-            before = await Eventually.ReturnsAsync(
-                async () => (await Chat.JsonAsync(await first.Admin.GetAsync("/admin/tenants/steady/budgets")))["budgets"]![0]!,
-                budget => (decimal)budget["reserved"]! == 0 && (decimal)budget["spent"]! > 0, "all three calls settled");
+            // Reads of usage and budgets wait for this node's settled calls to be billed: all three are counted at once.
+            var usage = await Chat.UsageAsync(client);
+            before = (await Chat.JsonAsync(await first.Admin.GetAsync("/admin/tenants/steady/budgets")))["budgets"]![0]!;
+            Assert.Equal(3, (long)usage["totals"]!["requests"]!);
+            Assert.Equal((decimal)usage["totals"]!["cost"]!, (decimal)before["spent"]!);
         }
 
         await using var second = await RunningGateway.StartAsync(Database);
