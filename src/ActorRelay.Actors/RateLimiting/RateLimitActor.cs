@@ -9,7 +9,9 @@ namespace ActorRelay.Actors.RateLimiting;
 /// <summary>
 /// The requests-per-minute and tokens-per-minute buckets of one tenant and of its keys, sharded by tenant id, so that
 /// every node of the cluster draws from the same buckets: N nodes together admit no more than the limit. One ask
-/// per call covers both scopes atomically. Soft state: a restarted entity starts with full buckets.
+/// per call covers both scopes atomically, and grants the asking node a lease of further calls' worth, which it spends
+/// locally: leases are taken from the buckets, so N nodes together still admit no more than the limit. Soft state: a
+/// restarted entity starts with full buckets.
 /// </summary>
 public sealed class RateLimitActor : ReceiveActor
 {
@@ -52,17 +54,38 @@ public sealed class RateLimitActor : ReceiveActor
         // other refuses, so that nothing is taken from either.
         var tenantDecision = _tenant is not null && (allowed || !tenantAllows) ? _tenant.Decide(now, acquire.Tokens) : (RateDecision?)null;
         var keyDecision = key is not null && (allowed || !keyAllows) ? key.Decide(now, acquire.Tokens) : (RateDecision?)null;
-        Sender.Tell(new RateLimitCommands.Acquired(allowed, keyDecision, tenantDecision));
+        var extra = Math.Max(0, acquire.LeaseCalls - 1);
+        Sender.Tell(new RateLimitCommands.Acquired(
+            allowed, keyDecision, tenantDecision,
+            allowed ? Lease(key, now, extra, acquire.Tokens) : default,
+            allowed ? Lease(_tenant, now, extra, acquire.Tokens) : default));
+    }
+
+    /// <summary>Up to <paramref name="calls"/> more calls' worth: as many requests as the bucket has, and their tokens.</summary>
+    private static RateGrant Lease(RateLimiter? limiter, long now, int calls, long tokensPerCall)
+    {
+        if (limiter is null || calls == 0)
+        {
+            return default;
+        }
+
+        var requests = limiter.Requests.TryTakeBatch(calls, now);
+        return new RateGrant(requests, limiter.Tokens.TryTakeBatch(requests * tokensPerCall, now));
     }
 
     private void HandleGiveBack(RateLimitCommands.GiveBack giveBack)
     {
-        var tokens = Math.Max(0, giveBack.Tokens);
-        _tenant?.Tokens.GiveBack(tokens);
+        Give(_tenant, giveBack.Tenant);
         if (giveBack.KeyId is not null && _keys.TryGetValue(giveBack.KeyId, out var key))
         {
-            key.Tokens.GiveBack(tokens);
+            Give(key, giveBack.Key);
         }
+    }
+
+    private static void Give(RateLimiter? limiter, RateGrant grant)
+    {
+        limiter?.Requests.GiveBack(Math.Max(0, grant.Requests));
+        limiter?.Tokens.GiveBack(Math.Max(0, grant.Tokens));
     }
 
     private static RateLimiter? Current(RateLimiter? limiter, RateLimits? limits, long now) =>

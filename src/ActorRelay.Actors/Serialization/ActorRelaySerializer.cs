@@ -73,7 +73,7 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(ChannelHealth), "ChannelHealth.v1", ActorRelayJsonContext.Default.ChannelHealth),
         (typeof(RateLimitCommands.Acquire), "RateAcquire.v1", ActorRelayJsonContext.Default.Acquire),
         (typeof(RateLimitCommands.Acquired), "RateAcquired.v1", ActorRelayJsonContext.Default.Acquired),
-        (typeof(RateLimitCommands.GiveBack), "RateGiveBack.v1", ActorRelayJsonContext.Default.GiveBack),
+        (typeof(RateLimitCommands.GiveBack), "RateGiveBack.v2", ActorRelayJsonContext.Default.GiveBack),
         (typeof(IdempotencyCommands.Begin), "IdempotencyBegin.v1", ActorRelayJsonContext.Default.Begin),
         (typeof(IdempotencyCommands.Finish), "IdempotencyFinish.v1", ActorRelayJsonContext.Default.Finish),
         (typeof(IdempotencyCommands.Proceed), "IdempotencyProceed.v1", ActorRelayJsonContext.Default.Proceed),

@@ -216,7 +216,7 @@ internal sealed partial class ModelRelay(
             if (rate is { Allowed: true })
             {
                 var used = served is { } done ? done.Tally.Usage(request, done.Target.VendorModel) : TokenUsage.None;
-                await rateLimits.GiveBackAsync(caller, tokens - used.InputTokens - used.OutputTokens);
+                rateLimits.GiveBack(caller, tokens - used.InputTokens - used.OutputTokens);
             }
         }
     }

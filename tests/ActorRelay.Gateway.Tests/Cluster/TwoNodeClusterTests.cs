@@ -158,6 +158,50 @@ public sealed class TwoNodeClusterTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task BudgetAndRateLeases_SpentOnTwoNodesAtOnce_NeverExceedTheLimits()
+    {
+        const int perMinute = 200;
+        var limits = new Dictionary<string, string?> { ["ActorRelay:RateLimits:DefaultKey:RequestsPerMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        await using var first = await RunningGateway.StartAsync(_databases[0], overrides: limits);
+        var seed = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        await using var second = await RunningGateway.StartAsync(_databases[1], overrides: new Dictionary<string, string?>(limits)
+        {
+            ["ActorRelay:Akka:Cluster:SeedNodes:0"] = seed,
+        });
+        await first.CreateTenantAsync("shared");
+        var (key, _) = await first.IssueKeyAsync("shared");
+        using var onFirst = first.ClientWithKey(key);
+        using var onSecond = second.ClientWithKey(key);
+        await Eventually.ReturnsAsync(() => StatusAsync(onSecond), status => status == HttpStatusCode.OK, "the key works on node 2");
+
+        // Rate: each node spends leases of 20 calls from the key's bucket; together they admit the limit, not more (and
+        // no fewer than the limit less what the two nodes' last leases still hold).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var rated = await Task.WhenAll(Enumerable.Range(0, 2 * perMinute).Select(i => StatusAsync(i % 2 == 0 ? onFirst : onSecond)));
+        var refill = (int)Math.Ceiling(clock.Elapsed.TotalMinutes * perMinute) + 1;
+        var admitted = rated.Count(status => status == HttpStatusCode.OK);
+        Assert.InRange(admitted, perMinute - (2 * 20), perMinute + refill);
+        Assert.All(rated, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {status}"));
+
+        // Budget: a hard budget worth 30 calls, spent from both nodes' leases at once, is never overspent.
+        await first.CreateTenantAsync("capped");
+        var (cappedKey, _) = await first.IssueKeyAsync("capped");
+        using var cappedFirst = first.ClientWithKey(cappedKey);
+        using var cappedSecond = second.ClientWithKey(cappedKey);
+        await Eventually.ReturnsAsync(() => StatusAsync(cappedSecond), status => status == HttpStatusCode.OK, "the capped key works on node 2");
+        var spentBefore = (decimal)(await Chat.UsageAsync(cappedFirst))["totals"]!["cost"]!;
+        var maxCost = (((System.Text.Encoding.UTF8.GetByteCount(
+            """{"model":"m-ok","messages":[{"role":"user","content":"roaming"}]}""") + 16) * 1.5m) + (4096 * 6m)) / 1_000_000m;
+        var budget = spentBefore + (30 * maxCost);
+        await first.SetBudgetAsync("capped", budget);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 90).Select(i => StatusAsync(i % 2 == 0 ? cappedFirst : cappedSecond)));
+
+        var usage = await Chat.UsageAsync(cappedSecond);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.True((decimal)usage["totals"]!["cost"]! <= budget, $"spent {usage["totals"]!["cost"]} of {budget}");
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
     {
         using var response = await client.SendAsync(Chat.Request("m-ok", "roaming"));
