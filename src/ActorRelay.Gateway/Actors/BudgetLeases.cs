@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Core.Ledger;
 
@@ -28,6 +29,13 @@ internal sealed class BudgetLeases(TimeProvider time)
     private readonly string _node = Guid.NewGuid().ToString("N")[..12];
     private long _generation;
 
+    /// <summary>Reserves <paramref name="maxCost"/> for one call from this node's lease, when it can without asking the ledger.</summary>
+    public bool TryReserve(string tenantId, string? projectId, decimal maxCost, [NotNullWhen(true)] out BudgetAdmission? admission)
+    {
+        admission = _leases.TryGetValue((tenantId, projectId), out var lease) ? TryTake(lease, maxCost) : null;
+        return admission is not null;
+    }
+
     /// <summary>Reserves <paramref name="maxCost"/> for one call; <paramref name="askLedger"/> tops the lease up when it cannot cover it.</summary>
     public async Task<BudgetAdmission> ReserveAsync(
         string tenantId, string? projectId, decimal maxCost, int leaseCalls,
@@ -37,29 +45,17 @@ internal sealed class BudgetLeases(TimeProvider time)
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var lease = _leases.GetOrAdd((tenantId, projectId), key => new Lease(key.Tenant, key.Project, $"{_node}/{key.Project}/{Interlocked.Increment(ref _generation)}"));
+            if (TryTake(lease, maxCost) is { } admitted)
+            {
+                return admitted;
+            }
+
             Task refill;
             lock (lease)
             {
-                var now = time.GetUtcNow();
-                if (lease.Usable(now))
+                if (refusal is not null && lease.Usable(time.GetUtcNow()))
                 {
-                    lease.LastUsed = now;
-                    if (!lease.Bounded)
-                    {
-                        return BudgetAdmission.Unbounded;
-                    }
-
-                    if (lease.Available >= maxCost)
-                    {
-                        lease.Available -= maxCost;
-                        lease.Reserved += maxCost;
-                        return new BudgetAdmission(lease, maxCost, lease.OverSoft ? lease.Status : null);
-                    }
-
-                    if (refusal is not null)
-                    {
-                        return BudgetAdmission.Denied(refusal);
-                    }
+                    return BudgetAdmission.Denied(refusal);
                 }
 
                 lease.Refill ??= RefillAsync(lease, maxCost * Math.Max(1, leaseCalls), maxCost, askLedger);
@@ -74,6 +70,34 @@ internal sealed class BudgetLeases(TimeProvider time)
         }
 
         return BudgetAdmission.Denied(refusal);
+    }
+
+    /// <summary>The call's admission from <paramref name="lease"/>, or null when the lease is not usable or cannot cover it.</summary>
+    private BudgetAdmission? TryTake(Lease lease, decimal maxCost)
+    {
+        lock (lease)
+        {
+            var now = time.GetUtcNow();
+            if (!lease.Usable(now))
+            {
+                return null;
+            }
+
+            lease.LastUsed = now;
+            if (!lease.Bounded)
+            {
+                return BudgetAdmission.Unbounded;
+            }
+
+            if (lease.Available < maxCost)
+            {
+                return null;
+            }
+
+            lease.Available -= maxCost;
+            lease.Reserved += maxCost;
+            return new BudgetAdmission(lease, maxCost, lease.OverSoft ? lease.Status : null);
+        }
     }
 
     /// <summary>A call admitted from a lease finished and cost <paramref name="cost"/>: the rest of its reservation goes back to the lease.</summary>

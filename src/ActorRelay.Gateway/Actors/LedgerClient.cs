@@ -32,7 +32,12 @@ internal sealed class LedgerClient(
     public bool Enabled => options.CurrentValue.Ledger.Enabled;
 
     /// <summary>Admits a call of at most <paramref name="maxCost"/> against the caller's tenant and project budgets.</summary>
-    public async Task<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)
+    public ValueTask<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken) =>
+        leases.TryReserve(caller.TenantId, caller.ProjectId, maxCost, out var admission)
+            ? ValueTask.FromResult(admission)
+            : new ValueTask<BudgetAdmission>(ReserveFromLedgerAsync(caller, maxCost, cancellationToken));
+
+    private async Task<BudgetAdmission> ReserveFromLedgerAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)
     {
         var agent = await _agent.Value;
         return await leases.ReserveAsync(caller.TenantId, caller.ProjectId, maxCost, options.CurrentValue.Ledger.LeaseCalls, async command =>

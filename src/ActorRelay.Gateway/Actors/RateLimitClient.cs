@@ -59,7 +59,17 @@ internal sealed class RateLimitClient : IDisposable
 
             // One ask at a time per scope: calls that find the lease empty meanwhile wait for it, then spend what it brought.
             var (refill, mine) = refills.BeginRefill(() => AskAsync(caller, tenant, key, tenantLimits, keyLimits, tokens, cancellationToken));
-            var acquired = await refill;
+            RateLimitCommands.Acquired acquired;
+            try
+            {
+                acquired = await refill;
+            }
+            catch (Exception) when (!mine && attempt < 2)
+            {
+                // Another call's ask failed (it timed out or was cancelled with its client): this call asks for itself.
+                continue;
+            }
+
             if (mine || attempt >= 2)
             {
                 return acquired.Allowed || TryTakeLocally(tenant, key, tokens) is not { } retried ? acquired : retried;

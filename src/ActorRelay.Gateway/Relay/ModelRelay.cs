@@ -164,7 +164,21 @@ internal sealed partial class ModelRelay(
             ? request.PromptTokens + maxOutput
             : maxOutput;
 
-        var rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
+        RateLimitCommands.Acquired? rate;
+        try
+        {
+            rate = await rateLimits.AcquireAsync(caller, tokens, context.RequestAborted);
+        }
+        catch (Akka.Actor.AskTimeoutException)
+        {
+            // The tenant's rate-limit entity did not answer in time (it is moving after a node failed): nothing was taken.
+            GatewayMetrics.Requests.WithLabels(route.Alias, "", "503").Inc();
+            context.Response.Headers.RetryAfter = "1";
+            await ErrorResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "The rate limits of this key could not be checked right now. Retry the request.", OpenAiErrorTypes.Server, "rate_limit_unavailable");
+            return false;
+        }
+
         if (rate is not null)
         {
             RateLimitHeaders.Write(context.Response, rate);

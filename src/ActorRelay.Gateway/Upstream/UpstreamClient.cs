@@ -17,6 +17,9 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
     public const string HttpClientName = "upstream";
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("actorrelay.connect-timeout");
 
+    /// <summary>Vendor URLs by base URL and relative path: parsed once, not per call (a <see cref="Uri"/> is immutable).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Base, string Path), Uri> _urls = new();
+
     /// <summary>
     /// Sends <paramref name="call"/> to its path under the channel's base URL, with the vendor key
     /// in the header the channel type expects (Bearer, <c>x-api-key</c>, <c>x-goog-api-key</c> or Azure's <c>api-key</c>, plus
@@ -31,7 +34,7 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
             relativePath += (relativePath.Contains('?', StringComparison.Ordinal) ? "&api-version=" : "?api-version=") + Uri.EscapeDataString(channel.ApiVersion);
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl(route), relativePath)) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, Url(route, relativePath)) { Content = content };
         request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(channel.ConnectTimeoutSeconds));
         request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
         if (!string.IsNullOrEmpty(channel.ApiKey))
@@ -101,16 +104,14 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
         }
     }
 
-    private Uri BaseUrl(ResolvedRoute route)
+    private Uri Url(ResolvedRoute route, string relativePath)
     {
-        if (!string.IsNullOrEmpty(route.Channel.BaseUrl))
-        {
-            var configured = route.Channel.BaseUrl.EndsWith('/') ? route.Channel.BaseUrl : route.Channel.BaseUrl + "/";
-            return new Uri(configured);
-        }
-
-        return route.Channel.Type == ChannelType.Simulated && simulatedVendor.BaseUrlFor(route.Channel.Protocol) is { } simulated
-            ? simulated
-            : throw new InvalidOperationException($"Channel '{route.ChannelId}' has no BaseUrl.");
+        var baseUrl = !string.IsNullOrEmpty(route.Channel.BaseUrl)
+            ? route.Channel.BaseUrl
+            : route.Channel.Type == ChannelType.Simulated && simulatedVendor.BaseUrlFor(route.Channel.Protocol) is { } simulated
+                ? simulated.OriginalString
+                : throw new InvalidOperationException($"Channel '{route.ChannelId}' has no BaseUrl.");
+        return _urls.GetOrAdd((baseUrl, relativePath), static key =>
+            new Uri(new Uri(key.Base.EndsWith('/') ? key.Base : key.Base + "/"), key.Path));
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using ActorRelay.Actors.Ledger;
+using ActorRelay.Actors.RateLimiting;
 using ActorRelay.Gateway.Tests.Infrastructure;
 using Akka.Actor;
 using Akka.Cluster;
@@ -170,36 +172,66 @@ public sealed class TwoNodeClusterTests : IDisposable
             ["ActorRelay:Akka:Cluster:SeedNodes:0"] = seed,
         });
         await first.CreateTenantAsync("shared");
+        await first.CreateTenantAsync("capped");
         var (key, _) = await first.IssueKeyAsync("shared");
+        var (cappedKey, _) = await first.IssueKeyAsync("capped");
         using var onFirst = first.ClientWithKey(key);
         using var onSecond = second.ClientWithKey(key);
+        using var cappedFirst = first.ClientWithKey(cappedKey);
+        using var cappedSecond = second.ClientWithKey(cappedKey);
         await Eventually.ReturnsAsync(() => StatusAsync(onSecond), status => status == HttpStatusCode.OK, "the key works on node 2");
+        await Eventually.ReturnsAsync(() => StatusAsync(cappedSecond), status => status == HttpStatusCode.OK, "the capped key works on node 2");
+        var maxCost = (((System.Text.Encoding.UTF8.GetByteCount(
+            """{"model":"m-ok","messages":[{"role":"user","content":"roaming"}]}""") + 16) * 1.5m) + (4096 * 6m)) / 1_000_000m;
+        var budget = (decimal)(await Chat.UsageAsync(cappedFirst))["totals"]!["cost"]! + (30 * maxCost);
+        await first.SetBudgetAsync("capped", budget);
+
+        // Buckets and leases are soft state that an entity moving to the new node would lose: measure once the
+        // shards stopped moving (sharding rebalances towards the new node every 5 s).
+        await SettledAsync(first, (RateLimitActorHostingExtensions.RegionName, new RateLimitMessageExtractor().ShardId("shared", null)),
+            (TenantLedgerActorHostingExtensions.RegionName, new LedgerMessageExtractor().ShardId("capped", null)));
 
         // Rate: each node spends leases of 20 calls from the key's bucket; together they admit the limit, not more (and
         // no fewer than the limit less what the two nodes' last leases still hold).
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var rated = await Task.WhenAll(Enumerable.Range(0, 2 * perMinute).Select(i => StatusAsync(i % 2 == 0 ? onFirst : onSecond)));
+        var rated = await Task.WhenAll(Enumerable.Range(0, 2 * perMinute).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? onFirst : onSecond).SendAsync(Chat.Request("m-ok", $"rated {i}"));
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
         var refill = (int)Math.Ceiling(clock.Elapsed.TotalMinutes * perMinute) + 1;
-        var admitted = rated.Count(status => status == HttpStatusCode.OK);
+        var admitted = rated.Count(answer => answer.StatusCode == HttpStatusCode.OK);
+        Assert.All(rated, answer => Assert.True(answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {answer.StatusCode}: {answer.Body}"));
         Assert.InRange(admitted, perMinute - (2 * 20), perMinute + refill);
-        Assert.All(rated, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {status}"));
 
         // Budget: a hard budget worth 30 calls, spent from both nodes' leases at once, is never overspent.
-        await first.CreateTenantAsync("capped");
-        var (cappedKey, _) = await first.IssueKeyAsync("capped");
-        using var cappedFirst = first.ClientWithKey(cappedKey);
-        using var cappedSecond = second.ClientWithKey(cappedKey);
-        await Eventually.ReturnsAsync(() => StatusAsync(cappedSecond), status => status == HttpStatusCode.OK, "the capped key works on node 2");
-        var spentBefore = (decimal)(await Chat.UsageAsync(cappedFirst))["totals"]!["cost"]!;
-        var maxCost = (((System.Text.Encoding.UTF8.GetByteCount(
-            """{"model":"m-ok","messages":[{"role":"user","content":"roaming"}]}""") + 16) * 1.5m) + (4096 * 6m)) / 1_000_000m;
-        var budget = spentBefore + (30 * maxCost);
-        await first.SetBudgetAsync("capped", budget);
         var statuses = await Task.WhenAll(Enumerable.Range(0, 90).Select(i => StatusAsync(i % 2 == 0 ? cappedFirst : cappedSecond)));
 
         var usage = await Chat.UsageAsync(cappedSecond);
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         Assert.True((decimal)usage["totals"]!["cost"]! <= budget, $"spent {usage["totals"]!["cost"]} of {budget}");
+    }
+
+    /// <summary>Waits until each (region, shard) has stayed on one node for longer than a rebalance interval.</summary>
+    private static async Task SettledAsync(RunningGateway gateway, params (string Region, string Shard)[] shards)
+    {
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        var hosts = new List<string?>();
+        await Eventually.ReturnsAsync(async () =>
+        {
+            using var response = await gateway.Admin.GetAsync("/admin/cluster");
+            var regions = (await Chat.JsonAsync(response))["regions"]!.AsArray();
+            var now = shards.Select(shard => regions.Single(region => (string?)region!["region"] == shard.Region)!["nodes"]!.AsArray()
+                .Where(node => node!["shards"]!.AsObject().ContainsKey(shard.Shard))
+                .Select(node => (string?)node!["address"]).SingleOrDefault()).ToList();
+            if (now.Any(host => host is null) || !now.SequenceEqual(hosts))
+            {
+                (hosts, since) = (now, System.Diagnostics.Stopwatch.StartNew());
+            }
+
+            await Task.Delay(500);
+            return since.Elapsed;
+        }, stable => stable > TimeSpan.FromSeconds(6), "the shards stopped moving", seconds: 40);
     }
 
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client)
