@@ -94,7 +94,8 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
                 _contendedUntil = now + ContentionWindow;
             }
 
-            Reject(admit, RejectionReason.ConcurrencyLimit, $"Channel '{_channelId}' is at its concurrency limit of {policy.MaxConcurrency}.", TimeSpan.FromSeconds(1), now);
+            _rejected++;
+            Sender.Tell(ChannelCommands.AtConcurrencyLimit(admit.RequestId, policy.MaxConcurrency, Health(now)));
             return;
         }
 
@@ -169,6 +170,7 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
         // The slice's calls were all admitted while the breaker was closed; once it is not, only probes speak for the channel.
         var outcomes = report.Outcomes;
         _admitted += outcomes.Admitted;
+        _rejected += outcomes.Rejected;
         _succeeded += outcomes.Succeeded;
         _failed += outcomes.Failed;
         var closed = breaker?.State == CircuitState.Closed ? breaker : null;
@@ -184,6 +186,7 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
         }
 
         var slots = 0;
+        var saturated = false;
         long requests = 0;
         long tokens = 0;
         if (policy is not null && breaker?.State == CircuitState.Closed && !report.Idle)
@@ -202,6 +205,8 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
                 slots = Math.Min(slots, (policy.MaxConcurrency + lessees - 1) / lessees);
             }
 
+            saturated = slots < wanted;
+
             if (quota is not null && slots > 0)
             {
                 var limits = quota.Limits;
@@ -211,17 +216,18 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
             }
         }
 
-        var reserved = Math.Max(report.Floor, slots);
-        if (reserved == 0 && report.InFlight == 0)
+        // A node that got nothing stays a lessee: it counts for the fair share until it gives up (idle) or goes silent.
+        if (report.Idle)
         {
             _lessees.Remove(Sender);
         }
         else
         {
-            _lessees[Sender] = new Lessee(reserved, report.InFlight, now.AddSeconds(report.LeaseSeconds));
+            _lessees[Sender] = new Lessee(Math.Max(report.Floor, slots), report.InFlight, now.AddSeconds(report.LeaseSeconds));
         }
 
-        Sender.Tell(new ChannelCommands.LeaseGranted(_channelId, report.Seq, slots, quota is not null, requests, tokens, Health(now)));
+        Sender.Tell(new ChannelCommands.LeaseGranted(
+            _channelId, report.Seq, slots, saturated, policy?.MaxConcurrency ?? 0, quota is not null, requests, tokens, Health(now)));
     }
 
     /// <summary>Slots the lessees hold against the concurrency limit, leaving out <paramref name="except"/>.</summary>

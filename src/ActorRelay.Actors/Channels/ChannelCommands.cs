@@ -28,6 +28,10 @@ public static class ChannelCommands
     /// <param name="RetryAfterSeconds">When trying this channel again makes sense (a slot, the breaker's cool-down, the quota).</param>
     public sealed record Rejected(string RequestId, RejectionReason Reason, string Message, double RetryAfterSeconds, ChannelHealth Health) : IActorRelayMessage;
 
+    /// <summary>The rejection of a call that found every one of the channel's <paramref name="maxConcurrency"/> slots taken.</summary>
+    public static Rejected AtConcurrencyLimit(string requestId, int maxConcurrency, ChannelHealth health) =>
+        new(requestId, RejectionReason.ConcurrencyLimit, $"Channel '{health.ChannelId}' is at its concurrency limit of {maxConcurrency}.", 1, health);
+
     /// <summary>
     /// A node's lease holder reports on its slice of the channel and asks for the next one (see <see cref="ChannelLease"/>);
     /// the sender is the holder, and the entity replies <see cref="LeaseGranted"/>. One report per holder is in flight at a
@@ -59,18 +63,32 @@ public static class ChannelCommands
     /// The node may have up to <paramref name="Slots"/> calls in flight on its own (zero: ask per call, as while the breaker
     /// is not closed); when <paramref name="Metered"/>, each call also spends one of the quota requests and its token
     /// estimate from the node's allowance, to which this grant adds <paramref name="Requests"/> and <paramref name="Tokens"/>.
+    /// <paramref name="Saturated"/>: every slot of the channel's <paramref name="MaxConcurrency"/> is taken or granted, so
+    /// a call that finds the node's slots full is refused on the node instead of asking the entity.
     /// </summary>
-    public sealed record LeaseGranted(string ChannelId, long Seq, int Slots, bool Metered, long Requests, long Tokens, ChannelHealth Health) : IActorRelayMessage;
+    public sealed record LeaseGranted(
+        string ChannelId,
+        long Seq,
+        int Slots,
+        bool Saturated,
+        int MaxConcurrency,
+        bool Metered,
+        long Requests,
+        long Tokens,
+        ChannelHealth Health) : IActorRelayMessage;
 
     /// <summary>Pushed to every holder when the breaker opens: stop admitting on the slice at once and ask per call.</summary>
     public sealed record LeaseRevoked(string ChannelId, ChannelHealth Health) : IActorRelayMessage;
 }
 
-/// <summary>How the calls a node admitted on its lease ended since its last report, for the breaker, latency and stats.</summary>
+/// <summary>
+/// What a node decided on its lease since its last report (calls admitted, and refused while the channel was saturated)
+/// and how its calls ended, for the breaker, latency and stats.
+/// </summary>
 /// <param name="HealthyLatencyMs">The sum of the healthy calls' latencies (time to the first token).</param>
-public sealed record LeaseOutcomes(int Admitted, int Succeeded, int Failed, int Cancelled, double HealthyLatencyMs)
+public sealed record LeaseOutcomes(int Admitted, int Rejected, int Succeeded, int Failed, int Cancelled, double HealthyLatencyMs)
 {
-    public static readonly LeaseOutcomes None = new(0, 0, 0, 0, 0);
+    public static readonly LeaseOutcomes None = new(0, 0, 0, 0, 0, 0);
 }
 
 public enum RejectionReason

@@ -1,3 +1,5 @@
+using ActorRelay.Core.Policy;
+
 namespace ActorRelay.Actors.Channels;
 
 /// <summary>
@@ -6,7 +8,8 @@ namespace ActorRelay.Actors.Channels;
 /// from its buckets beforehand. Calls are admitted and released here under a tiny lock, with no message; outcomes are
 /// added up for the next report, which <see cref="ChannelLesseeActor"/> sends every few hundred milliseconds (at once
 /// after a failure). A call the slice cannot take (no slot or allowance left, the breaker not closed, no fresh grant)
-/// is admitted exactly by an ask to the entity instead, and counts as demand for the next slice.
+/// is admitted exactly by an ask to the entity instead, and counts as demand for the next slice; but while the entity
+/// says the channel is saturated (every slot taken or granted), a call that finds the node's slots full is refused here.
 /// </summary>
 public sealed class ChannelLease(string channelId)
 {
@@ -22,6 +25,9 @@ public sealed class ChannelLease(string channelId)
     private long _freshUntilMs;
     private int _leaseSeconds = 60;
     private int _slots;
+    private bool _saturated;
+    private int _maxConcurrency;
+    private ChannelHealth _health = new(channelId, true, CircuitState.Closed, 0, 0);
     private int _inFlight;
     private int _peak;
     private int _misses;
@@ -30,6 +36,7 @@ public sealed class ChannelLease(string channelId)
     private long _tokens;
     private long _largestCall;
     private int _admitted;
+    private int _rejected;
     private int _succeeded;
     private int _failed;
     private int _cancelled;
@@ -50,11 +57,11 @@ public sealed class ChannelLease(string channelId)
     }
 
     /// <summary>
-    /// Admits one call of up to <paramref name="tokens"/> tokens on the slice. False when the slice cannot take it: the
+    /// Decides one call of up to <paramref name="tokens"/> tokens on the slice. <see cref="LeaseDecision.Ask"/>: the
     /// caller asks the entity, and <paramref name="wake"/> says that this node holds no lease yet and its holder must
     /// ask for one.
     /// </summary>
-    public bool TryAdmit(long tokens, int leaseSeconds, out bool wake)
+    public LeaseDecision TryAdmit(long tokens, int leaseSeconds, out bool wake)
     {
         var now = Environment.TickCount64;
         lock (_lock)
@@ -64,13 +71,20 @@ public sealed class ChannelLease(string channelId)
             _leaseSeconds = leaseSeconds;
             _largestCall = Math.Max(_largestCall, tokens);
             wake = false;
-            if (!_active || _inFlight >= _slots || now >= _freshUntilMs || (_metered && (_requests < 1 || _tokens < tokens)))
+            var fresh = _active && now < _freshUntilMs;
+            if (!fresh || _inFlight >= _slots || (_metered && (_requests < 1 || _tokens < tokens)))
             {
                 wake = !_active && !_wakeRequested;
                 _wakeRequested |= wake;
                 _misses++;
                 _peak = Math.Max(_peak, _inFlight + _misses);
-                return false;
+                if (fresh && _saturated && _inFlight >= _slots)
+                {
+                    _rejected++;
+                    return LeaseDecision.Full;
+                }
+
+                return LeaseDecision.Ask;
             }
 
             _inFlight++;
@@ -82,7 +96,16 @@ public sealed class ChannelLease(string channelId)
                 _tokens -= tokens;
             }
 
-            return true;
+            return LeaseDecision.Admitted;
+        }
+    }
+
+    /// <summary>The refusal of a call that <see cref="TryAdmit"/> found no room for: <see cref="LeaseDecision.Full"/>.</summary>
+    public ChannelCommands.Rejected Refusal(string requestId)
+    {
+        lock (_lock)
+        {
+            return ChannelCommands.AtConcurrencyLimit(requestId, _maxConcurrency, _health);
         }
     }
 
@@ -148,9 +171,9 @@ public sealed class ChannelLease(string channelId)
                 _usesAtIdleReport = _uses;
             }
 
-            var outcomes = _admitted + _succeeded + _failed + _cancelled == 0
+            var outcomes = _admitted + _rejected + _succeeded + _failed + _cancelled == 0
                 ? LeaseOutcomes.None
-                : new LeaseOutcomes(_admitted, _succeeded, _failed, _cancelled, _healthyLatencyMs);
+                : new LeaseOutcomes(_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs);
             var report = new ChannelCommands.RenewLease(
                 ChannelId,
                 seq,
@@ -166,7 +189,7 @@ public sealed class ChannelLease(string channelId)
                 _largestCall,
                 outcomes);
             (_peak, _misses, _largestCall) = (_inFlight, 0, 0);
-            (_admitted, _succeeded, _failed, _cancelled, _healthyLatencyMs) = (0, 0, 0, 0, 0);
+            (_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs) = (0, 0, 0, 0, 0, 0);
             return report;
         }
     }
@@ -177,6 +200,9 @@ public sealed class ChannelLease(string channelId)
         lock (_lock)
         {
             _slots = grant.Slots;
+            _saturated = grant.Saturated;
+            _maxConcurrency = grant.MaxConcurrency;
+            _health = grant.Health;
             _metered = grant.Metered;
             _requests = grant.Metered ? _requests + grant.Requests : 0;
             _tokens = grant.Metered ? _tokens + grant.Tokens : 0;
@@ -190,6 +216,7 @@ public sealed class ChannelLease(string channelId)
         lock (_lock)
         {
             _slots = 0;
+            _saturated = false;
         }
     }
 
@@ -207,4 +234,17 @@ public sealed class ChannelLease(string channelId)
             return true;
         }
     }
+}
+
+/// <summary>What a <see cref="ChannelLease"/> makes of one call.</summary>
+public enum LeaseDecision
+{
+    /// <summary>Admitted on the node's slice.</summary>
+    Admitted = 0,
+
+    /// <summary>The slice cannot tell: ask the entity.</summary>
+    Ask = 1,
+
+    /// <summary>The node's slots are all taken and the channel is saturated: refused.</summary>
+    Full = 2,
 }

@@ -19,19 +19,22 @@ public sealed class ChannelLeases
     private readonly ConcurrentDictionary<string, ChannelLease> _leases = new(StringComparer.Ordinal);
     private volatile IActorRef? _holder;
 
-    /// <summary>The lease that admitted the call, or null: then the call must be admitted by the channel entity.</summary>
-    public ChannelLease? TryAdmit(string channelId, long tokens, int leaseSeconds)
+    /// <summary>This node's decision on a call; when it holds neither a lease nor a rejection, the channel entity must decide.</summary>
+    public LeaseAdmission TryAdmit(string channelId, string requestId, long tokens, int leaseSeconds)
     {
         var holder = _holder;
         if (holder is null)
         {
-            return null;
+            return default;
         }
 
         var lease = _leases.GetOrAdd(channelId, static id => new ChannelLease(id));
-        if (lease.TryAdmit(tokens, leaseSeconds, out var wake))
+        switch (lease.TryAdmit(tokens, leaseSeconds, out var wake))
         {
-            return lease;
+            case LeaseDecision.Admitted:
+                return new LeaseAdmission(lease, null);
+            case LeaseDecision.Full:
+                return new LeaseAdmission(null, lease.Refusal(requestId));
         }
 
         if (wake)
@@ -39,7 +42,7 @@ public sealed class ChannelLeases
             holder.Tell(new ChannelLesseeActor.Wake(lease));
         }
 
-        return null;
+        return default;
     }
 
     /// <summary>Ends a call that <paramref name="lease"/> admitted with <paramref name="tokens"/> reserved.</summary>
@@ -55,3 +58,6 @@ public sealed class ChannelLeases
 
     internal void Detach(IActorRef holder) => Interlocked.CompareExchange(ref _holder, null, holder);
 }
+
+/// <summary>A node's decision on a call: admitted on <paramref name="Lease"/>, refused with <paramref name="Rejection"/>, or neither.</summary>
+public readonly record struct LeaseAdmission(ChannelLease? Lease, ChannelCommands.Rejected? Rejection);

@@ -7,8 +7,8 @@ using Akka.Hosting;
 namespace ActorRelay.Gateway.Actors;
 
 /// <summary>
-/// The HTTP side's handle on the channels. A call is admitted on this node's lease when the lease can take it (no
-/// message at all), else by an ask to the sharded channel entity, whose every reply refreshes this node's health board.
+/// The HTTP side's handle on the channels. A call is decided on this node's lease when the lease can (no message at
+/// all), else by an ask to the sharded channel entity, whose every reply refreshes this node's health board.
 /// </summary>
 internal sealed class ChannelGate(IRequiredActor<ChannelActor> channels, ChannelLeases leases, ChannelHealthBoard board)
 {
@@ -18,9 +18,14 @@ internal sealed class ChannelGate(IRequiredActor<ChannelActor> channels, Channel
     public ValueTask<ChannelAdmission> AdmitAsync(string channelId, string requestId, TimeSpan lease, long tokens, CancellationToken cancellationToken)
     {
         var leaseSeconds = (int)Math.Ceiling(lease.TotalSeconds);
-        var local = leases.TryAdmit(channelId, tokens, leaseSeconds);
-        return local is not null
-            ? ValueTask.FromResult(new ChannelAdmission(null, local, tokens))
+        var local = leases.TryAdmit(channelId, requestId, tokens, leaseSeconds);
+        if (local.Rejection is { } rejection)
+        {
+            board.Update(rejection.Health);
+        }
+
+        return local.Lease is not null || local.Rejection is not null
+            ? ValueTask.FromResult(new ChannelAdmission(local.Rejection, local.Lease, tokens))
             : AskAdmitAsync(channelId, requestId, leaseSeconds, tokens, cancellationToken);
     }
 
