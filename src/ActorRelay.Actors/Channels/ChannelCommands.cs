@@ -117,7 +117,8 @@ public sealed record CallOutcome(CallVerdict Verdict, int HttpStatus, double Lat
 
 /// <summary>
 /// What every node needs to plan calls over a channel: whether its breaker admits calls, its latency moving average
-/// and its calls in flight. Carried on every admission reply and polled about once a second.
+/// and its calls in flight (cluster-wide). Carried on every admission reply and lease grant, and polled about once a
+/// second.
 /// </summary>
 public sealed record ChannelHealth(string ChannelId, bool Available, CircuitState Circuit, double LatencyEwmaMs, int InFlight) : IActorRelayMessage;
 
