@@ -1,4 +1,5 @@
 using ActorRelay.Core.Policy;
+using Akka;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Event;
@@ -390,10 +391,12 @@ public static class ChannelActorHostingExtensions
     public const string RegionName = "channel";
 
     public const string LesseeName = "channel-lessee";
+    private static readonly TimeSpan GiveBackTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// The channel entities and this node's lease holder; the service provider must hold an <see cref="IChannelDirectory"/>,
-    /// the <see cref="ChannelLeases"/> singleton and an <see cref="IChannelHealthListener"/>.
+    /// the <see cref="ChannelLeases"/> singleton and an <see cref="IChannelHealthListener"/>. A node that shuts down
+    /// (after its calls drained) gives its slices back before it leaves the cluster, not when their leases expire.
     /// </summary>
     public static AkkaConfigurationBuilder AddChannelActor(this AkkaConfigurationBuilder builder, ShardOptions shardOptions) =>
         builder
@@ -402,6 +405,22 @@ public static class ChannelActorHostingExtensions
                 (_, _, resolver) => channelId => resolver.Props<ChannelActor>(channelId),
                 new ChannelMessageExtractor(),
                 shardOptions)
-            .WithActors((system, registry, resolver) => registry.Register<ChannelLesseeActor>(
-                system.ActorOf(resolver.Props<ChannelLesseeActor>(registry.Get<ChannelActor>()), LesseeName)));
+            .WithActors((system, registry, resolver) =>
+            {
+                var lessee = system.ActorOf(resolver.Props<ChannelLesseeActor>(registry.Get<ChannelActor>()), LesseeName);
+                registry.Register<ChannelLesseeActor>(lessee);
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "give-back-channel-leases", async () =>
+                {
+                    try
+                    {
+                        await lessee.Ask<Done>(ChannelLesseeActor.GiveBack.Instance, GiveBackTimeout);
+                    }
+                    catch (AskTimeoutException)
+                    {
+                        // What was not given back expires at the entities.
+                    }
+
+                    return Done.Instance;
+                });
+            });
 }

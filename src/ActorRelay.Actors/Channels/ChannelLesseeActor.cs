@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 
 namespace ActorRelay.Actors.Channels;
@@ -6,7 +7,8 @@ namespace ActorRelay.Actors.Channels;
 /// One per node: holds this node's <see cref="ChannelLeases"/> with the channel entities. For every channel in use it
 /// reports every <see cref="ReportInterval"/> (at once after a failure or a revocation), one report in flight at a
 /// time, and applies the grants. A channel unused for <see cref="IdleAfterMs"/> gives its slice back and is no longer
-/// reported until a call needs it again.
+/// reported until a call needs it again; on <see cref="GiveBack"/> (the node is leaving, its calls drained) every
+/// slice is given back at once.
 /// </summary>
 public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
 {
@@ -19,6 +21,7 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
     private readonly IChannelHealthListener _health;
     private readonly Dictionary<string, Renewal> _renewals = new(StringComparer.Ordinal);
     private long _seq;
+    private IActorRef? _givingBackTo;
 
     public ChannelLesseeActor(IActorRef channels, ChannelLeases leases, IChannelHealthListener health)
     {
@@ -54,6 +57,17 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
                     Report(renewal);
                 }
             }
+        });
+        Receive<GiveBack>(_ =>
+        {
+            _givingBackTo = Sender;
+            foreach (var renewal in _renewals.Values)
+            {
+                renewal.GiveBack = true;
+                ReportSoon(renewal);
+            }
+
+            ReplyWhenGivenBack();
         });
         Receive<ChannelCommands.LeaseGranted>(HandleGranted);
         Receive<ChannelCommands.LeaseRevoked>(revoked =>
@@ -91,6 +105,7 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
         if (renewal.Idle && renewal.Lease.TryDeactivate())
         {
             _renewals.Remove(grant.ChannelId);
+            ReplyWhenGivenBack();
             return;
         }
 
@@ -111,9 +126,18 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
         Report(renewal);
     }
 
+    private void ReplyWhenGivenBack()
+    {
+        if (_givingBackTo is not null && _renewals.Count == 0)
+        {
+            _givingBackTo.Tell(Done.Instance);
+            _givingBackTo = null;
+        }
+    }
+
     private void Report(Renewal renewal)
     {
-        var report = renewal.Lease.TakeReport(++_seq, IdleAfterMs);
+        var report = renewal.Lease.TakeReport(++_seq, renewal.GiveBack ? 0 : IdleAfterMs);
         renewal.Seq = report.Seq;
         renewal.SentAtMs = Environment.TickCount64;
         renewal.Awaiting = true;
@@ -128,6 +152,12 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
     /// <summary>Report on the channel now (a call failed), not at the next tick.</summary>
     internal sealed record Flush(string ChannelId);
 
+    /// <summary>Give every slice back now (the node leaves); replies <see cref="Done"/> once the entities took them.</summary>
+    internal sealed class GiveBack
+    {
+        public static readonly GiveBack Instance = new();
+    }
+
     private sealed class Renewal(ChannelLease lease)
     {
         public ChannelLease Lease { get; } = lease;
@@ -141,6 +171,9 @@ public sealed class ChannelLesseeActor : ReceiveActor, IWithTimers
         public bool FlushPending { get; set; }
 
         public bool Idle { get; set; }
+
+        /// <summary>The node is leaving: report the slice idle as soon as nothing is in flight on it.</summary>
+        public bool GiveBack { get; set; }
     }
 
     private sealed class Tick

@@ -121,6 +121,28 @@ public sealed class ChannelLeaseClusterSpecs
         }
     }
 
+    [Fact]
+    public async Task NodeThatLeaves_GivesItsSliceBack_WithoutWaitingForTheLeaseToExpire()
+    {
+        _directory.Policy = new ChannelPolicy(6, new CircuitBreakerOptions(), null);
+        await using var first = await Node.StartAsync(_directory, null);
+        var second = await Node.StartAsync(_directory, first.Address);
+        await second.AdmitOnLeaseAsync();
+        var held = await second.HoldAsync(1, leaseSeconds: 60);
+        var admitted = await first.AdmitAllAsync("before", 60);
+        Assert.InRange(admitted.Count, 0, 5);
+        second.Release(held[0], Healthy);
+
+        await second.DisposeAsync();
+
+        // The second node's slice is free long before its 60 s lease would have expired.
+        await AssertEventuallyAsync(async () =>
+        {
+            admitted.AddRange(await first.AdmitAllAsync($"after-{admitted.Count}", 60));
+            Assert.Equal(6, admitted.Count);
+        }, seconds: 5);
+    }
+
     private static readonly CallOutcome Healthy = new(CallVerdict.Healthy, 200, 3, 5, 5);
 
     /// <summary>Workers on both nodes call in a loop (each call in flight for 1-5 ms) and count what got in, and where.</summary>
