@@ -44,24 +44,12 @@ public sealed class ChannelLease(string channelId)
 
     public string ChannelId { get; } = channelId;
 
-    /// <summary>Calls in flight on the slice now.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight;
-            }
-        }
-    }
-
     /// <summary>
     /// Decides one call of up to <paramref name="tokens"/> tokens on the slice. <see cref="LeaseDecision.Ask"/>: the
     /// caller asks the entity, and <paramref name="wake"/> says that this node holds no lease yet and its holder must
     /// ask for one.
     /// </summary>
-    public LeaseDecision TryAdmit(long tokens, int leaseSeconds, out bool wake)
+    internal LeaseDecision TryAdmit(long tokens, int leaseSeconds, out bool wake)
     {
         var now = Environment.TickCount64;
         lock (_lock)
@@ -101,7 +89,7 @@ public sealed class ChannelLease(string channelId)
     }
 
     /// <summary>The refusal of a call that <see cref="TryAdmit"/> found no room for: <see cref="LeaseDecision.Full"/>.</summary>
-    public ChannelCommands.Rejected Refusal(string requestId)
+    internal ChannelCommands.Rejected Refusal(string requestId)
     {
         lock (_lock)
         {
@@ -113,7 +101,7 @@ public sealed class ChannelLease(string channelId)
     /// Frees the slot of a call admitted by <see cref="TryAdmit"/> that reserved <paramref name="tokens"/> tokens, and
     /// keeps its outcome for the next report. True when the outcome is a failure that the entity should hear at once.
     /// </summary>
-    public bool Release(long tokens, CallOutcome outcome)
+    internal bool Release(long tokens, CallOutcome outcome)
     {
         lock (_lock)
         {
@@ -237,7 +225,7 @@ public sealed class ChannelLease(string channelId)
 }
 
 /// <summary>What a <see cref="ChannelLease"/> makes of one call.</summary>
-public enum LeaseDecision
+internal enum LeaseDecision
 {
     /// <summary>Admitted on the node's slice.</summary>
     Admitted = 0,
