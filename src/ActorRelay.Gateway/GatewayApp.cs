@@ -48,6 +48,8 @@ public static class GatewayApp
         services.AddHostedService<AccessDirectorySync>();
         services.AddSingleton<ChannelHealthBoard>();
         services.AddSingleton<IDeploymentHealth>(provider => provider.GetRequiredService<ChannelHealthBoard>());
+        services.AddSingleton<IChannelHealthListener>(provider => provider.GetRequiredService<ChannelHealthBoard>());
+        services.AddSingleton<ChannelLeases>();
         services.AddSingleton<ModelRouter>();
         services.AddSingleton<RouteDirectoryClient>();
         services.AddHostedService<RouteDirectorySync>();

@@ -56,8 +56,8 @@ internal sealed partial class AttemptLoop(
 
                 attempts++;
                 var attemptId = $"{call.RequestId}#{attempts}";
-                var rejection = await gate.AdmitAsync(target.ChannelId, attemptId, call.Lease, call.Tokens, aborted);
-                if (rejection is not null)
+                var admission = await gate.AdmitAsync(target.ChannelId, attemptId, call.Lease, call.Tokens, aborted);
+                if (admission.Rejection is { } rejection)
                 {
                     GatewayMetrics.Attempts.WithLabels(target.ChannelId, "rejected_" + rejection.Reason.ToString().ToLowerInvariant()).Inc();
                     lastRejection = (rejection, target);
@@ -68,7 +68,7 @@ internal sealed partial class AttemptLoop(
                 context.Response.Headers[DeploymentHeader] = deployment.Id;
                 context.Response.Headers[AttemptsHeader] = attempts.ToString(CultureInfo.InvariantCulture);
                 var tally = new CallTally();
-                var result = await RunAttemptAsync(call, target, attemptId, tally, recorder);
+                var result = await RunAttemptAsync(call, target, attemptId, admission, tally, recorder);
                 if (result.Succeeded || !result.Retryable)
                 {
                     if (result.Error is not null)
@@ -114,7 +114,7 @@ internal sealed partial class AttemptLoop(
         return (null, null);
     }
 
-    private async Task<AttemptResult> RunAttemptAsync(Call call, ResolvedRoute target, string attemptId, CallTally tally, ResponseRecorder? recorder)
+    private async Task<AttemptResult> RunAttemptAsync(Call call, ResolvedRoute target, string attemptId, ChannelAdmission admission, CallTally tally, ResponseRecorder? recorder)
     {
         var started = Stopwatch.GetTimestamp();
         var result = AttemptResult.ClientGone;
@@ -131,7 +131,7 @@ internal sealed partial class AttemptLoop(
         {
             var usage = tally.Usage(call.Request, target.VendorModel);
             var latency = result.Succeeded ? result.LatencyMs : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await gate.ReleaseAsync(target.ChannelId, attemptId, new CallOutcome(result.Verdict, tally.HttpStatus, latency, usage.InputTokens, usage.OutputTokens));
+            await gate.ReleaseAsync(target.ChannelId, attemptId, admission, new CallOutcome(result.Verdict, tally.HttpStatus, latency, usage.InputTokens, usage.OutputTokens));
         }
 
         GatewayMetrics.Attempts.WithLabels(target.ChannelId, result.Succeeded ? "success" : (result.Failure ?? FailureKind.Cancelled).ToString().ToLowerInvariant()).Inc();

@@ -6,11 +6,12 @@ using ActorRelay.Gateway.Observability;
 namespace ActorRelay.Gateway.Routing;
 
 /// <summary>
-/// What this node knows of every channel's health, for planning: fed by every admission reply and by
-/// <see cref="ChannelHealthPoller"/> about once a second. A channel never heard of is available, with no latency and
+/// What this node knows of every channel's health, for planning: fed by every admission reply, by every answer to this
+/// node's lease reports (<see cref="ChannelLesseeActor"/>, every few hundred milliseconds while a channel is in use) and
+/// by <see cref="ChannelHealthPoller"/> about once a second. A channel never heard of is available, with no latency and
 /// nothing in flight, so that it gets tried.
 /// </summary>
-internal sealed class ChannelHealthBoard : IDeploymentHealth
+internal sealed class ChannelHealthBoard : IDeploymentHealth, IChannelHealthListener
 {
     private readonly ConcurrentDictionary<string, ChannelHealth> _channels = new(StringComparer.OrdinalIgnoreCase);
 

@@ -86,6 +86,9 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         new ChannelCommands.Admitted("r", true, Health),
         new ChannelCommands.Rejected("r", RejectionReason.CircuitOpen, "open", 2.5, Health),
         new ChannelCommands.Release("c", "r", new CallOutcome(CallVerdict.Failed, 503, 12.5, 3, 4)),
+        new ChannelCommands.RenewLease("c", 7, 90, 4, 3, 5, false, 2, 1_000, 1, 200, 600, new LeaseOutcomes(6, 2, 4, 1, 1, 250.5)),
+        new ChannelCommands.LeaseGranted("c", 7, 6, true, 16, true, 3, 4_000, Health),
+        new ChannelCommands.LeaseRevoked("c", Health),
         new ChannelQueries.GetChannelStats("c"),
         new ChannelQueries.ChannelStats("c", 1, 2, 3, 4, 5, 6, 7.5, new CircuitBreakerSnapshot(
             CircuitState.Open, At, At.AddSeconds(10), TimeSpan.FromSeconds(10), 5, 20, 10, 0, 0, 1, CircuitTrip.FailureRate)),
