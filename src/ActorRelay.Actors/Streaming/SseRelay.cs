@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using ActorRelay.Core.Sse;
 using Akka;
@@ -12,8 +13,9 @@ namespace ActorRelay.Actors.Streaming;
 /// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client).
 /// The graph is demand-driven end to end: the next upstream read happens only after the handler has
 /// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
-/// (one read buffer and a few parsed events per stream). Cancelling <c>cancellationToken</c> (the client
-/// left) aborts the graph, cancels the pending upstream read and disposes the upstream body.
+/// (a read buffer only while a chunk is being parsed, and a few parsed events per stream). Cancelling
+/// <c>cancellationToken</c> (the client left) aborts the graph, cancels the pending upstream read and disposes the
+/// upstream body.
 /// </summary>
 public static class SseRelay
 {
@@ -26,33 +28,35 @@ public static class SseRelay
         IMaterializer materializer,
         CancellationToken cancellationToken)
     {
-        var buffer = new byte[ReadBufferBytes];
+        var reader = new UpstreamReader(upstream, cancellationToken);
         ExceptionDispatchInfo? handlerFailure = null;
         var (killSwitch, completion) = Source
-            .UnfoldResourceAsync<byte[], Stream>(
-                () => Task.FromResult(upstream),
-                async body =>
+            .UnfoldResourceAsync<ReadOnlyMemory<byte>, UpstreamReader>(
+                () => Task.FromResult(reader),
+                static async body =>
                 {
-                    var read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    return read == 0 ? Option<byte[]>.None : Option<byte[]>.Create(buffer[..read]);
+                    var chunk = await body.ReadAsync().ConfigureAwait(false);
+                    return chunk.IsEmpty ? Option<ReadOnlyMemory<byte>>.None : Option<ReadOnlyMemory<byte>>.Create(chunk);
                 },
-                async body =>
+                static async body =>
                 {
                     await body.DisposeAsync().ConfigureAwait(false);
                     return Done.Instance;
                 })
             // Replaces the source's default attributes, whose blocking-IO dispatcher would put an async boundary
             // (and a 16-chunk prefetch) behind it: reads here are truly asynchronous, so the whole graph runs
-            // fused in one island and reads exactly when downstream asks.
+            // fused in one island and reads exactly when downstream asks. That also means a chunk is parsed
+            // (its bytes copied into events) before the source is asked for the next one, which is what lets the
+            // reader hand out its rented buffer instead of a copy.
             .WithAttributes(Attributes.CreateName("upstream-sse").And(Attributes.CreateInputBuffer(1, 1)))
-            .StatefulSelectMany<byte[], SseEvent, NotUsed>(() =>
+            .StatefulSelectMany<ReadOnlyMemory<byte>, SseEvent, NotUsed>(() =>
             {
                 var parser = new SseParser();
                 var events = new List<SseEvent>();
                 return chunk =>
                 {
                     events.Clear();
-                    parser.Parse(chunk, events);
+                    parser.Parse(chunk.Span, events);
                     return events.ToArray();
                 };
             })
@@ -89,5 +93,55 @@ public static class SseRelay
         }
 
         handlerFailure?.Throw();
+    }
+
+    /// <summary>
+    /// Reads the upstream body without holding a buffer while it waits: a zero-byte read waits for data (HttpClient's
+    /// response streams support it; a stream that does not simply returns at once), then a pooled buffer is rented for
+    /// the read that follows. The chunk handed out lives in that buffer until the next read or the end, when it goes
+    /// back to the pool. An idle open stream therefore costs no read buffer at all.
+    /// </summary>
+    private sealed class UpstreamReader(Stream body, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private byte[]? _rented;
+        private bool _reading;
+
+        public async Task<ReadOnlyMemory<byte>> ReadAsync()
+        {
+            Return();
+            _reading = true;
+            try
+            {
+                await body.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                var rented = _rented = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+                var read = await body.ReadAsync(rented.AsMemory(0, ReadBufferBytes), cancellationToken).ConfigureAwait(false);
+                return rented.AsMemory(0, read);
+            }
+            finally
+            {
+                _reading = false;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // A read that is still pending (the graph was aborted under it) may yet write into its buffer: that one is
+            // left to the garbage collector rather than handed to another stream.
+            if (!_reading)
+            {
+                Return();
+            }
+
+            await body.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void Return()
+        {
+            if (_rented is { } rented)
+            {
+                _rented = null;
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 }
