@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using ActorRelay.Core.Sse;
 using Akka;
@@ -13,14 +12,17 @@ namespace ActorRelay.Actors.Streaming;
 /// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client).
 /// The graph is demand-driven end to end: the next upstream read happens only after the handler has
 /// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
-/// (a read buffer only while a chunk is being parsed, and a few parsed events per stream). Cancelling
+/// (one small read buffer and a few parsed events per stream). Cancelling
 /// <c>cancellationToken</c> (the client left) aborts the graph, cancels the pending upstream read and disposes the
 /// upstream body.
 /// </summary>
 public static class SseRelay
 {
-    /// <summary>Bytes asked of the upstream body per read.</summary>
-    public const int ReadBufferBytes = 16 * 1024;
+    /// <summary>
+    /// Bytes asked of the upstream body per read, held by every open stream: vendor events are a few hundred bytes, and
+    /// HttpClient buffers the connection itself, so a larger buffer only costs memory per stream.
+    /// </summary>
+    public const int ReadBufferBytes = 4 * 1024;
 
     public static async Task RunAsync(
         Stream upstream,
@@ -47,7 +49,7 @@ public static class SseRelay
             // (and a 16-chunk prefetch) behind it: reads here are truly asynchronous, so the whole graph runs
             // fused in one island and reads exactly when downstream asks. That also means a chunk is parsed
             // (its bytes copied into events) before the source is asked for the next one, which is what lets the
-            // reader hand out its rented buffer instead of a copy.
+            // reader hand out its buffer instead of a copy.
             .WithAttributes(Attributes.CreateName("upstream-sse").And(Attributes.CreateInputBuffer(1, 1)))
             .StatefulSelectMany<ReadOnlyMemory<byte>, SseEvent, NotUsed>(() =>
             {
@@ -96,52 +98,20 @@ public static class SseRelay
     }
 
     /// <summary>
-    /// Reads the upstream body without holding a buffer while it waits: a zero-byte read waits for data (HttpClient's
-    /// response streams support it; a stream that does not simply returns at once), then a pooled buffer is rented for
-    /// the read that follows. The chunk handed out lives in that buffer until the next read or the end, when it goes
-    /// back to the pool. An idle open stream therefore costs no read buffer at all.
+    /// Reads the upstream body into one small buffer per stream and hands out the bytes read, without a copy: the graph
+    /// is fused and reads only on demand, so a chunk has been parsed (its events copied out) before the next read
+    /// overwrites the buffer.
     /// </summary>
     private sealed class UpstreamReader(Stream body, CancellationToken cancellationToken) : IAsyncDisposable
     {
-        private byte[]? _rented;
-        private bool _reading;
+        private readonly byte[] _buffer = new byte[ReadBufferBytes];
 
         public async Task<ReadOnlyMemory<byte>> ReadAsync()
         {
-            Return();
-            _reading = true;
-            try
-            {
-                await body.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-                var rented = _rented = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
-                var read = await body.ReadAsync(rented.AsMemory(0, ReadBufferBytes), cancellationToken).ConfigureAwait(false);
-                return rented.AsMemory(0, read);
-            }
-            finally
-            {
-                _reading = false;
-            }
+            var read = await body.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            return _buffer.AsMemory(0, read);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            // A read that is still pending (the graph was aborted under it) may yet write into its buffer: that one is
-            // left to the garbage collector rather than handed to another stream.
-            if (!_reading)
-            {
-                Return();
-            }
-
-            await body.DisposeAsync().ConfigureAwait(false);
-        }
-
-        private void Return()
-        {
-            if (_rented is { } rented)
-            {
-                _rented = null;
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        public ValueTask DisposeAsync() => body.DisposeAsync();
     }
 }
