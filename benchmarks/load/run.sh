@@ -3,7 +3,8 @@
 # through ActorRelay, each warmed up first, then measured with the same load.
 # Usage: benchmarks/load/run.sh [seconds-per-scenario (10)] [warm-up seconds per target (15)] [open streams (5000)]
 # Env: UPSTREAM_URL / UPSTREAM_KEY / UPSTREAM_MODEL benchmark another OpenAI-compatible upstream instead of the
-# simulated vendor (see benchmarks/README.md); OUT overrides the results file; LABEL is written under its title.
+# simulated vendor (see benchmarks/README.md); GATEWAY_ENV="NAME=value ..." adds environment variables to the gateway
+# (e.g. DOTNET_gcServer=0 to compare GC settings); OUT overrides the results file; LABEL is written under its title.
 # Needs wrk, hey and nginx (apt-get install -y wrk hey nginx-light). Writes benchmarks/results/<date>-load.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -84,7 +85,8 @@ start_gateway() { # $1 = on (keys + budgets + ledger) | off
   mapfile -t channels < <(channel bench; channel bench50 x-sim-first-token-delay-ms=50
     channel bench-stream "x-sim-first-token-delay-ms=$first_token_ms"
     channel bench-slow x-sim-tokens=100000 "x-sim-token-delay-ms=$slow_token_ms")
-  env "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
+  # shellcheck disable=SC2086 # GATEWAY_ENV is a list of assignments
+  env ${GATEWAY_ENV:-} "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
     "ActorRelay__Akka__Journal__ConnectionString=Data Source=$work/journal-$1.db" \
     "ActorRelay__Access__RequireKeys=$switch" "ActorRelay__Ledger__Enabled=$switch" "ActorRelay__Access__AdminKey=$admin_key" \
     ActorRelay__Access__Demo__Enabled=true ActorRelay__Access__Demo__TenantId=demo ActorRelay__Access__Demo__Key=sk-ar-load \
@@ -215,6 +217,7 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo "non-stream load, ${stream_warmup} s of the stream load), then each scenario runs ${duration} s; whole run ${elapsed} s."
   echo "The gateway runs once without keys, budgets and ledger (\`ActorRelay__Access__RequireKeys=false\`, \`ActorRelay__Ledger__Enabled=false\`)"
   echo "and once with them (demo key, a hard monthly budget on its tenant, a per-key rate limit, the SQLite ledger)."
+  [ -n "${GATEWAY_ENV:-}" ] && echo "Gateway environment added: \`${GATEWAY_ENV}\`."
   echo
   echo "## Against the performance issue's targets"
   echo
