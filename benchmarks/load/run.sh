@@ -1,37 +1,67 @@
 #!/usr/bin/env bash
-# Load benchmark: the simulated vendor driven directly, through nginx (the floor), and through ActorRelay,
-# in the same run, with wrk. Usage: benchmarks/load/run.sh [seconds-per-scenario]
-# Needs wrk and nginx (apt-get install -y wrk nginx-light). Writes benchmarks/results/<date>-load.md.
+# Load benchmark of the performance issue, in one run: the vendor driven directly, through nginx (the floor) and
+# through ActorRelay, each warmed up first, then measured with the same load.
+# Usage: benchmarks/load/run.sh [seconds-per-scenario (10)] [warm-up seconds per target (15)] [open streams (5000)]
+# Env: UPSTREAM_URL / UPSTREAM_KEY / UPSTREAM_MODEL benchmark another OpenAI-compatible upstream instead of the
+# simulated vendor (see benchmarks/README.md); GATEWAY_ENV="NAME=value ..." adds environment variables to the gateway
+# (e.g. DOTNET_gcServer=0 to compare GC settings); OUT overrides the results file; LABEL is written under its title.
+# Needs wrk, hey and nginx (apt-get install -y wrk hey nginx-light). Writes benchmarks/results/<date>-load.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
+warmup=${2:-15}
+open_streams=${3:-5000}
+stream_warmup=$(( warmup / 3 > 3 ? warmup / 3 : 3 ))
 work=$(mktemp -d /tmp/actorrelay-load.XXXXXX)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-vendor=127.0.0.1:9101 proxy=127.0.0.1:9102 gateway=127.0.0.1:9103
-dotnet build -c Release src/ActorRelay.Gateway -v q -nologo >/dev/null  # builds the simulated vendor too
+vendor=127.0.0.1:9101 proxy=127.0.0.1:9102 gateway=127.0.0.1:9103 admin_key=ar-load-admin
+first_token_ms=20 # streaming: the vendor's first event (and headers) after 20 ms, so first byte = first token
+slow_token_ms=1000 # open streams: one token a second, so all of them stay open while they stream
+dotnet build -c Release src/ActorRelay.Gateway -v q -nologo >/dev/null # builds the simulated vendor too
 
-# The vendor: no delay unless a request asks for one; 16-token answers.
-SimulatedVendor__ResponseTokens=16 Logging__LogLevel__Default=Warning \
-  dotnet src/ActorRelay.SimulatedVendor/bin/Release/net10.0/ActorRelay.SimulatedVendor.dll --urls "http://$vendor" >"$work/vendor.log" 2>&1 &
-pids+=($!)
+if [ -n "${UPSTREAM_URL:-}" ]; then
+  upstream_base=${UPSTREAM_URL%/}/ upstream_key=${UPSTREAM_KEY:-} upstream_model=${UPSTREAM_MODEL:-gpt-4o-mini}
+  upstream_origin=$(sed -E 's#^(https?://[^/]+).*#\1#' <<<"$upstream_base")
+  upstream_path=${upstream_base#"$upstream_origin"}
+  upstream_host=${upstream_origin#*://}
+  [[ $upstream_host == *:* ]] || upstream_host+=$([[ $upstream_origin == https* ]] && echo :443 || echo :80)
+  vendor_name="$upstream_base (UPSTREAM_URL)"
+else
+  upstream_base="http://$vendor/v1/" upstream_key="" upstream_model=sim-small
+  upstream_origin="http://$vendor" upstream_path=/v1/ upstream_host=$vendor
+  vendor_name="the standalone simulated vendor, 16-token answers"
+  # The vendor: no delay unless a request asks for one (x-sim-* headers, sent by the load tool or the channel).
+  SimulatedVendor__ResponseTokens=16 SimulatedVendor__FirstTokenDelayMs=0 SimulatedVendor__TokenDelayMs=0 \
+    Logging__LogLevel__Default=Warning \
+    dotnet src/ActorRelay.SimulatedVendor/bin/Release/net10.0/ActorRelay.SimulatedVendor.dll --urls "http://$vendor" >"$work/vendor.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do curl -sf "http://$vendor/v1/models" >/dev/null 2>&1 && break; sleep 0.5; done
+fi
 
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
-events { worker_connections 8192; }
+events { worker_connections 16384; }
 http {
   access_log off;
-  upstream vendor { server $vendor; keepalive 256; }
+  upstream vendor { server $upstream_host; keepalive 256; }
   server {
     listen $proxy;
     location / {
-      proxy_pass http://vendor;
+      proxy_pass ${upstream_origin%%://*}://vendor;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header Host ${upstream_host%:*};
+      proxy_ssl_server_name on;
+      proxy_ssl_name ${upstream_host%:*};
       proxy_buffering off;
     }
   }
@@ -39,23 +69,39 @@ http {
 NGINX
 nginx -p "$work" -c "$work/nginx.conf"
 
-start_gateway() { # $1 = RequireKeys (true|false)
-  env "Urls=http://$gateway" Logging__LogLevel__Default=Warning \
-    ActorRelay__Akka__Remote__Port=0 \
+# One channel per vendor behaviour; the x-sim-* headers are the simulated vendor's, another upstream ignores them.
+channel() { # $1 id, then x-sim header assignments
+  local id=$1; shift
+  printf '%s\n' "ActorRelay__Channels__${id}__Type=OpenAICompatible" "ActorRelay__Channels__${id}__BaseUrl=$upstream_base" \
+    "ActorRelay__Channels__${id}__MaxConcurrency=100000" \
+    "ActorRelay__Models__${id}__Channel=$id" "ActorRelay__Models__${id}__VendorModel=$upstream_model"
+  [ -n "$upstream_key" ] && printf '%s\n' "ActorRelay__Channels__${id}__ApiKey=$upstream_key"
+  for header in "$@"; do printf '%s\n' "ActorRelay__Channels__${id}__Headers__$header"; done
+}
+
+start_gateway() { # $1 = on (keys + budgets + ledger) | off
+  local switch=false
+  [ "$1" = on ] && switch=true
+  mapfile -t channels < <(channel bench; channel bench50 x-sim-first-token-delay-ms=50
+    channel bench-stream "x-sim-first-token-delay-ms=$first_token_ms"
+    channel bench-slow x-sim-tokens=100000 "x-sim-token-delay-ms=$slow_token_ms")
+  # shellcheck disable=SC2086 # GATEWAY_ENV is a list of assignments
+  env ${GATEWAY_ENV:-} "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
     "ActorRelay__Akka__Journal__ConnectionString=Data Source=$work/journal-$1.db" \
-    "ActorRelay__Access__RequireKeys=$1" ActorRelay__Access__Demo__Enabled=true ActorRelay__Access__Demo__Key=sk-ar-load \
-    ActorRelay__Channels__vendor__Type=OpenAICompatible "ActorRelay__Channels__vendor__BaseUrl=http://$vendor/v1/" \
-    ActorRelay__Channels__vendor__MaxConcurrency=100000 \
-    ActorRelay__Channels__vendor50__Type=OpenAICompatible "ActorRelay__Channels__vendor50__BaseUrl=http://$vendor/v1/" \
-    ActorRelay__Channels__vendor50__MaxConcurrency=100000 "ActorRelay__Channels__vendor50__Headers__x-sim-first-token-delay-ms=50" \
-    ActorRelay__Models__bench__Channel=vendor ActorRelay__Models__bench__VendorModel=sim-small \
-    ActorRelay__Models__bench50__Channel=vendor50 ActorRelay__Models__bench50__VendorModel=sim-small \
-    "ActorRelay__Prices__Models__sim-small__InputPerMillion=0.15" "ActorRelay__Prices__Models__sim-small__OutputPerMillion=0.6" \
+    "ActorRelay__Access__RequireKeys=$switch" "ActorRelay__Ledger__Enabled=$switch" "ActorRelay__Access__AdminKey=$admin_key" \
+    ActorRelay__Access__Demo__Enabled=true ActorRelay__Access__Demo__TenantId=demo ActorRelay__Access__Demo__Key=sk-ar-load \
+    ActorRelay__RateLimits__DefaultKey__RequestsPerMinute=100000000 \
+    "ActorRelay__Prices__Models__${upstream_model}__InputPerMillion=0.15" "ActorRelay__Prices__Models__${upstream_model}__OutputPerMillion=0.6" \
+    "${channels[@]}" \
     dotnet src/ActorRelay.Gateway/bin/Release/net10.0/ActorRelay.Gateway.dll --contentRoot "$PWD/src/ActorRelay.Gateway" >"$work/gateway-$1.log" 2>&1 &
   gateway_pid=$!
   pids+=($gateway_pid)
   for _ in $(seq 1 120); do
-    curl -sf "http://$gateway/readyz" >/dev/null 2>&1 && curl -sf -H "Authorization: Bearer sk-ar-load" "http://$gateway/v1/models" >/dev/null 2>&1 && return 0
+    if curl -sf "http://$gateway/readyz" >/dev/null 2>&1 && curl -sf -H "Authorization: Bearer sk-ar-load" "http://$gateway/v1/models" >/dev/null 2>&1; then
+      [ "$1" = on ] && curl -sf -X PUT "http://$gateway/admin/tenants/demo/budget" -H "Authorization: Bearer $admin_key" \
+        -H 'content-type: application/json' -d '{"limit":1000000000,"period":"monthly","mode":"hard"}' >/dev/null
+      return 0
+    fi
     sleep 0.5
   done
   echo "gateway did not start" >&2; cat "$work/gateway-$1.log" >&2; exit 1
@@ -63,60 +109,175 @@ start_gateway() { # $1 = RequireKeys (true|false)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+field() { sed -E "s/.*[ ]$1=([0-9.na-]+).*/\1/" <<<"$2"; } # $1 name, $2 RESULT line
 
 body() { # $1 = model, $2 = stream
   printf '{"model":"%s","stream":%s,"max_tokens":16,"messages":[{"role":"user","content":"benchmark me please"}]}' "$1" "$2" >"$work/body-$1-$2.json"
   echo "$work/body-$1-$2.json"
 }
 
-results=()
-run() { # $1 name, $2 target, $3 url, $4 model, $5 stream, $6 connections, $7 sim delay header, $8 auth
-  local before after
-  [ -n "${gateway_pid:-}" ] && before=$(cpu_ticks "$gateway_pid")
-  line=$(BODY_FILE=$(body "$4" "$5") AUTH="$8" SIM_DELAY_MS="$7" wrk -t2 -c"$6" -d"${duration}s" --latency -s benchmarks/load/post.lua "$3" | grep RESULT)
-  local cpu="" rss=""
-  if [ "$2" = gateway ]; then
-    after=$(cpu_ticks "$gateway_pid")
-    local rps total
-    rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
-    total=$(awk -v r="$rps" -v d="$duration" 'BEGIN {print r * d}')
-    cpu=$(awk -v t=$((after - before)) -v n="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", (t / hz) * 1000 / n}')
-    rss=$(peak_rss_mb "$gateway_pid")
+load() { # $1 url, $2 model, $3 stream, $4 connections, $5 seconds, $6 sim first-token delay header value, $7 auth
+  local file
+  file=$(body "$2" "$3")
+  if [ "$3" = true ]; then
+    local args=(-z "${5}s" -c "$4" -m POST -T application/json -D "$file" -o csv)
+    [ -n "$6" ] && args+=(-H "x-sim-first-token-delay-ms: $6")
+    [ -n "$7" ] && args+=(-H "Authorization: Bearer $7")
+    hey "${args[@]}" "$1" | python3 benchmarks/load/stream-latency.py "$5"
+  else
+    BODY_FILE=$file AUTH="$7" SIM_DELAY_MS="$6" wrk -t2 -c"$4" -d"${5}s" --latency -s benchmarks/load/post.lua "$1" | grep RESULT
   fi
-  results+=("$1|$2|$6|$line|$cpu|$rss")
-  echo "$1 $2 c=$6 $line cpu_ms_per_req=$cpu peak_rss_mb=$rss" >&2
 }
 
-start_gateway false
-for target in direct nginx gateway; do
-  case $target in direct) base="http://$vendor";; nginx) base="http://$proxy";; gateway) base="http://$gateway";; esac
-  model=sim-small model50=sim-small delay50=50
-  [ "$target" = gateway ] && model=bench model50=bench50 delay50=""
-  run "non-stream, 0 ms vendor delay" "$target" "$base/v1/chat/completions" "$model" false 32 "" ""
-  run "non-stream, 50 ms vendor delay" "$target" "$base/v1/chat/completions" "$model50" false 64 "$delay50" ""
-  run "stream (whole stream), 0 ms delay" "$target" "$base/v1/chat/completions" "$model" true 32 "" ""
-done
-kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
-start_gateway true
-run "non-stream, 0 ms vendor delay, keys + budgets + ledger" gateway "http://$gateway/v1/chat/completions" bench false 32 "" sk-ar-load
+results=() # scenario|target|connections|RESULT line|gateway CPU s per 1,000 requests|gateway peak RSS MB
+run() { # $1 scenario, $2 target, then load's arguments without the seconds
+  local scenario=$1 target=$2 url=$3 model=$4 stream=$5 conns=$6 delay=$7 auth=$8 before="" line cpu="" rss=""
+  [ "${target#gateway}" != "$target" ] && before=$(cpu_ticks "$gateway_pid")
+  line=$(load "$url" "$model" "$stream" "$conns" "$duration" "$delay" "$auth")
+  if [ -n "$before" ]; then
+    cpu=$(awk -v t=$(($(cpu_ticks "$gateway_pid") - before)) -v r="$(field rps "$line")" -v d="$duration" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN {printf "%.3f", (r > 0 ? (t / hz) * 1000 / (r * d) : 0)}')
+    rss=$(peak_rss_mb "$gateway_pid")
+  fi
+  results+=("$scenario|$target|$conns|$line|$cpu|$rss")
+  echo "$scenario | $target | c=$conns | $line | cpu_s_per_1000=$cpu | peak_rss_mb=$rss" >&2
+}
 
-out="benchmarks/results/$(date -u +%Y-%m-%d)-load.md"
+warm() { # $1 target label, $2 base url, $3 model, $4 stream model, $5 stream first-token header, $6 auth
+  echo "warming up $1: ${warmup} s non-stream, ${stream_warmup} s stream" >&2
+  load "$2/chat/completions" "$3" false 32 "$warmup" "" "$6" >/dev/null
+  load "$2/chat/completions" "$4" true 32 "$stream_warmup" "$5" "$6" >/dev/null
+}
+
+ns0="non-stream, 0 ms vendor delay" ns50="non-stream, 50 ms vendor delay" st="stream, ${first_token_ms} ms first token"
+started=$(date +%s)
+start_gateway off
+for target in direct nginx gateway; do
+  case $target in
+    direct) base=${upstream_base%/} m=$upstream_model m50=$upstream_model ms=$upstream_model d50=50 ds=$first_token_ms auth=$upstream_key ;;
+    nginx) base="http://$proxy${upstream_path%/}" m=$upstream_model m50=$upstream_model ms=$upstream_model d50=50 ds=$first_token_ms auth=$upstream_key ;;
+    gateway) base="http://$gateway/v1" m=bench m50=bench50 ms=bench-stream d50="" ds="" auth="" ;;
+  esac
+  warm "$target" "$base" "$m" "$ms" "$ds" "$auth"
+  run "$ns0" "$target" "$base/chat/completions" "$m" false 32 "" "$auth"
+  run "$ns50" "$target" "$base/chat/completions" "$m50" false 64 "$d50" "$auth"
+  run "$st" "$target" "$base/chat/completions" "$ms" true 32 "$ds" "$auth"
+done
+load_peak_rss=$(peak_rss_mb "$gateway_pid")
+
+open_result=""
+if [ "$open_streams" -gt 0 ]; then
+  echo "opening $open_streams streams (one token every $slow_token_ms ms, clients reading)" >&2
+  open_result=$(python3 benchmarks/load/slow-consumers.py --keep-reading "$gateway_pid" "${gateway%:*}" "${gateway#*:}" bench-slow "$open_streams" 20)
+  echo "$open_result" >&2
+fi
+kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
+
+start_gateway on
+warm "gateway, keys + budgets + ledger" "http://$gateway/v1" bench bench-stream "" sk-ar-load
+run "$ns0" "gateway, keys + budgets + ledger" "http://$gateway/v1/chat/completions" bench false 32 "" sk-ar-load
+load_peak_rss=$(( load_peak_rss > $(peak_rss_mb "$gateway_pid") ? load_peak_rss : $(peak_rss_mb "$gateway_pid") ))
+elapsed=$(( $(date +%s) - started ))
+
+# --- report ---
+lookup() { # $1 scenario, $2 target, $3 field -> value from the RESULT line or the cpu/rss columns
+  local r name target conns line cpu rss
+  for r in "${results[@]}"; do
+    IFS='|' read -r name target conns line cpu rss <<<"$r"
+    [ "$name" = "$1" ] && [ "$target" = "$2" ] || continue
+    case $3 in cpu) echo "$cpu" ;; rss) echo "$rss" ;; *) field "$3" "$line" ;; esac
+    return
+  done
+}
+calc() { awk "BEGIN {printf \"$1\", $2}"; }
+verdict() { awk "BEGIN {print ($1) ? \"pass\" : \"fail\"}"; }
+
+g0=$(lookup "$ns0" gateway rps) n0=$(lookup "$ns0" nginx rps) on0=$(lookup "$ns0" "gateway, keys + budgets + ledger" rps)
+add50_p50=$(calc %.2f "$(lookup "$ns50" gateway p50) - $(lookup "$ns50" direct p50)")
+add50_p99=$(calc %.2f "$(lookup "$ns50" gateway p99) - $(lookup "$ns50" direct p99)")
+ttft_p50=$(calc %.2f "$(lookup "$st" gateway ttft_p50) - $(lookup "$st" direct ttft_p50)")
+ttft_p99=$(calc %.2f "$(lookup "$st" gateway ttft_p99) - $(lookup "$st" direct ttft_p99)")
+body_added=$(calc %.2f "($(lookup "$st" gateway p50) - $(lookup "$st" gateway ttft_p50)) - ($(lookup "$st" direct p50) - $(lookup "$st" direct ttft_p50))")
+cpu0=$(lookup "$ns0" gateway cpu)
+open_rss="" open_per=""
+if [ -n "$open_result" ]; then
+  open_rss=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["peak_rss_mb"])' "$open_result")
+  open_per=$(python3 -c 'import json,sys; r = json.loads(sys.argv[1]); print("%s (%s of %s started, RSS %s before)" % (r["mb_per_stream"], r["started"], r["streams"], r["baseline_rss_mb"]))' "$open_result")
+fi
+
+out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
 {
   echo "# Load benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
+  [ -n "${LABEL:-}" ] && { echo "**$LABEL**"; echo; }
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB;"
-  echo "wrk, vendor, nginx and gateway share the cores. Release build. Command: \`benchmarks/load/run.sh $duration\`"
-  echo "(${duration} s per scenario, wrk -t2). Latency in ms; CPU and peak RSS of the gateway process only."
+  echo "the load tools (wrk -t2, hey), the vendor, nginx (1 worker) and the gateway (Release) share these cores, and the machine"
+  echo "load average at the start was $(cut -d' ' -f1-3 /proc/loadavg). Vendor: $vendor_name."
+  echo "Command: \`benchmarks/load/run.sh $duration $warmup $open_streams\`: every target is warmed up first (${warmup} s of the"
+  echo "non-stream load, ${stream_warmup} s of the stream load), then each scenario runs ${duration} s; whole run ${elapsed} s."
+  echo "The gateway runs once without keys, budgets and ledger (\`ActorRelay__Access__RequireKeys=false\`, \`ActorRelay__Ledger__Enabled=false\`)"
+  echo "and once with them (demo key, a hard monthly budget on its tenant, a per-key rate limit, the SQLite ledger)."
+  [ -n "${GATEWAY_ENV:-}" ] && echo "Gateway environment added: \`${GATEWAY_ENV}\`."
   echo
-  echo "| scenario | target | connections | requests/s | p50 | p90 | p99 | errors | gateway CPU ms/request | gateway peak RSS MB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "## Against the performance issue's targets"
+  echo
+  echo "| target | measured | result |"
+  echo "|---|---|---|"
+  echo "| zero-delay throughput ≥ 50% of nginx | $g0 vs $n0 req/s ($(calc %.0f "100 * $g0 / $n0")%) | $(verdict "$g0 >= 0.5 * $n0") |"
+  echo "| 50 ms vendor delay, added latency p50 ≤ 0.5 ms | $add50_p50 ms | $(verdict "$add50_p50 <= 0.5") |"
+  echo "| 50 ms vendor delay, added latency p99 ≤ 2 ms | $add50_p99 ms | $(verdict "$add50_p99 <= 2") |"
+  echo "| streaming, added TTFT p50 ≤ 1 ms | $ttft_p50 ms | $(verdict "$ttft_p50 <= 1") |"
+  echo "| streaming, added TTFT p99 ≤ 3 ms | $ttft_p99 ms | $(verdict "$ttft_p99 <= 3") |"
+  echo "| streaming, no delay per chunk: added (whole − TTFT) p50 ≤ 1 ms over a 16-token stream | $body_added ms | $(verdict "$body_added <= 1") |"
+  echo "| gateway CPU per non-stream request ≤ 0.15 ms (s per 1,000) | $cpu0 | $(verdict "$cpu0 <= 0.15") |"
+  echo "| RSS under load ≤ 250 MB (peak over the throughput scenarios) | $load_peak_rss MB | $(verdict "$load_peak_rss <= 250") |"
+  if [ -n "$open_result" ]; then
+    echo "| $open_streams open streams < 1 GiB | $open_rss MB | $(verdict "$open_rss < 1024") |"
+  fi
+  echo "| keys + budgets + ledger ≥ 80% of the same run without | $on0 vs $g0 req/s ($(calc %.0f "100 * $on0 / $g0")%) | $(verdict "$on0 >= 0.8 * $g0") |"
+  echo
+  echo "## Throughput and latency"
+  echo
+  echo "Latency in ms (wrk for non-stream; hey per-request times for streams: TTFT is the time to the first response byte,"
+  echo "which is the vendor's first event; p50/p90/p99 of a stream are whole-stream times). CPU and peak RSS are the gateway"
+  echo "process's (from /proc; peak RSS is the process's high-water mark so far)."
+  echo
+  echo "| scenario | target | conns | req/s | p50 | p90 | p99 | TTFT p50 | TTFT p99 | errors | gateway CPU s / 1,000 req | gateway peak RSS MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "${results[@]}"; do
     IFS='|' read -r name target conns line cpu rss <<<"$r"
-    rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line"); p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")
-    p90=$(sed -E 's/.*p90=([0-9.]+).*/\1/' <<<"$line"); p99=$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")
-    errors=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")
-    echo "| $name | $target | $conns | $rps | $p50 | $p90 | $p99 | $errors | $cpu | $rss |"
+    ttft50="" ttft99=""
+    [[ $line == *ttft_p50* ]] && ttft50=$(field ttft_p50 "$line") ttft99=$(field ttft_p99 "$line")
+    echo "| $name | $target | $conns | $(field rps "$line") | $(field p50 "$line") | $(field p90 "$line") | $(field p99 "$line") | $ttft50 | $ttft99 | $(field errors "$line") | $cpu | $rss |"
   done
+  echo
+  echo "## Added latency (minus direct, same run; differences of percentiles)"
+  echo
+  echo "| scenario | via | added p50 | added p99 | added TTFT p50 | added TTFT p99 |"
+  echo "|---|---|---|---|---|---|"
+  for scenario in "$ns0" "$ns50" "$st"; do
+    for via in nginx gateway; do
+      row="| $scenario | $via | $(calc %.2f "$(lookup "$scenario" "$via" p50) - $(lookup "$scenario" direct p50)") | $(calc %.2f "$(lookup "$scenario" "$via" p99) - $(lookup "$scenario" direct p99)")"
+      if [ "$scenario" = "$st" ]; then
+        row+=" | $(calc %.2f "$(lookup "$st" "$via" ttft_p50) - $(lookup "$st" direct ttft_p50)") | $(calc %.2f "$(lookup "$st" "$via" ttft_p99) - $(lookup "$st" direct ttft_p99)") |"
+      else
+        row+=" | | |"
+      fi
+      echo "$row"
+    done
+  done
+  if [ -n "$open_result" ]; then
+    echo
+    echo "## $open_streams open streams"
+    echo
+    echo "\`slow-consumers.py --keep-reading\`: $open_streams streaming requests through the gateway at once, the vendor sending one"
+    echo "token every $slow_token_ms ms, every client reading; RSS sampled for 20 s once all had their first bytes (after the"
+    echo "throughput scenarios, same gateway process). MB per stream = (peak − before) / streams: $open_per."
+    echo
+    echo '```json'
+    echo "$open_result"
+    echo '```'
+  fi
 } >"$out"
 echo "wrote $out" >&2
 cat "$out"

@@ -12,13 +12,17 @@ namespace ActorRelay.Actors.Streaming;
 /// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client).
 /// The graph is demand-driven end to end: the next upstream read happens only after the handler has
 /// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
-/// (one read buffer and a few parsed events per stream). Cancelling <c>cancellationToken</c> (the client
-/// left) aborts the graph, cancels the pending upstream read and disposes the upstream body.
+/// (one small read buffer and a few parsed events per stream). Cancelling
+/// <c>cancellationToken</c> (the client left) aborts the graph, cancels the pending upstream read and disposes the
+/// upstream body.
 /// </summary>
 public static class SseRelay
 {
-    /// <summary>Bytes asked of the upstream body per read.</summary>
-    public const int ReadBufferBytes = 16 * 1024;
+    /// <summary>
+    /// Bytes asked of the upstream body per read, held by every open stream: vendor events are a few hundred bytes, and
+    /// HttpClient buffers the connection itself, so a larger buffer only costs memory per stream.
+    /// </summary>
+    public const int ReadBufferBytes = 4 * 1024;
 
     public static async Task RunAsync(
         Stream upstream,
@@ -26,33 +30,35 @@ public static class SseRelay
         IMaterializer materializer,
         CancellationToken cancellationToken)
     {
-        var buffer = new byte[ReadBufferBytes];
+        var reader = new UpstreamReader(upstream, cancellationToken);
         ExceptionDispatchInfo? handlerFailure = null;
         var (killSwitch, completion) = Source
-            .UnfoldResourceAsync<byte[], Stream>(
-                () => Task.FromResult(upstream),
-                async body =>
+            .UnfoldResourceAsync<ReadOnlyMemory<byte>, UpstreamReader>(
+                () => Task.FromResult(reader),
+                static async body =>
                 {
-                    var read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    return read == 0 ? Option<byte[]>.None : Option<byte[]>.Create(buffer[..read]);
+                    var chunk = await body.ReadAsync().ConfigureAwait(false);
+                    return chunk.IsEmpty ? Option<ReadOnlyMemory<byte>>.None : Option<ReadOnlyMemory<byte>>.Create(chunk);
                 },
-                async body =>
+                static async body =>
                 {
                     await body.DisposeAsync().ConfigureAwait(false);
                     return Done.Instance;
                 })
             // Replaces the source's default attributes, whose blocking-IO dispatcher would put an async boundary
             // (and a 16-chunk prefetch) behind it: reads here are truly asynchronous, so the whole graph runs
-            // fused in one island and reads exactly when downstream asks.
+            // fused in one island and reads exactly when downstream asks. That also means a chunk is parsed
+            // (its bytes copied into events) before the source is asked for the next one, which is what lets the
+            // reader hand out its buffer instead of a copy.
             .WithAttributes(Attributes.CreateName("upstream-sse").And(Attributes.CreateInputBuffer(1, 1)))
-            .StatefulSelectMany<byte[], SseEvent, NotUsed>(() =>
+            .StatefulSelectMany<ReadOnlyMemory<byte>, SseEvent, NotUsed>(() =>
             {
                 var parser = new SseParser();
                 var events = new List<SseEvent>();
                 return chunk =>
                 {
                     events.Clear();
-                    parser.Parse(chunk, events);
+                    parser.Parse(chunk.Span, events);
                     return events.ToArray();
                 };
             })
@@ -89,5 +95,23 @@ public static class SseRelay
         }
 
         handlerFailure?.Throw();
+    }
+
+    /// <summary>
+    /// Reads the upstream body into one small buffer per stream and hands out the bytes read, without a copy: the graph
+    /// is fused and reads only on demand, so a chunk has been parsed (its events copied out) before the next read
+    /// overwrites the buffer.
+    /// </summary>
+    private sealed class UpstreamReader(Stream body, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private readonly byte[] _buffer = new byte[ReadBufferBytes];
+
+        public async Task<ReadOnlyMemory<byte>> ReadAsync()
+        {
+            var read = await body.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            return _buffer.AsMemory(0, read);
+        }
+
+        public ValueTask DisposeAsync() => body.DisposeAsync();
     }
 }

@@ -61,7 +61,7 @@ internal abstract class OpenAiChunkEmitter(string vendor, string model, long cre
             output.Add(Chunks.Usage(Counts));
         }
 
-        output.Add(OpenAiChunkWriter.Done);
+        output.Add(SseEvent.Done);
     }
 
     /// <summary>One vendor event; JSON read failures are reported as malformed input.</summary>

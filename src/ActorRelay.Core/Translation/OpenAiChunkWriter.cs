@@ -10,8 +10,6 @@ namespace ActorRelay.Core.Translation;
 /// </summary>
 internal sealed class OpenAiChunkWriter
 {
-    private static readonly ReadOnlyMemory<byte> DoneData = "[DONE]"u8.ToArray();
-
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _json;
     private readonly JsonEncodedText _model;
@@ -26,8 +24,6 @@ internal sealed class OpenAiChunkWriter
     }
 
     public bool HasId { get; private set; }
-
-    public static SseEvent Done => new(null, DoneData);
 
     /// <summary>Sets the id every chunk repeats; a missing vendor id gets a fresh <c>chatcmpl-</c> one.</summary>
     public void SetId(string? id)

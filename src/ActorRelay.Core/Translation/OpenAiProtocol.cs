@@ -82,7 +82,7 @@ public sealed class OpenAiProtocol : IVendorProtocol
         {
             if (!InputCompleted && !_failed)
             {
-                output.Add(OpenAiChunkWriter.Done);
+                output.Add(Sse.SseEvent.Done);
             }
         }
     }

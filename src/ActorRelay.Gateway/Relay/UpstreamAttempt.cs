@@ -25,7 +25,6 @@ namespace ActorRelay.Gateway.Relay;
 internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
 {
     private const int ClientClosedRequest = 499;
-    private static readonly byte[] DoneEvent = "data: [DONE]\n\n"u8.ToArray();
 
     public async Task<AttemptResult> RunAsync(HttpContext context, RelayRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
     {
@@ -398,7 +397,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         {
             if (clientProtocol is null)
             {
-                await WriteAsync(sse.IsDone ? DoneEvent : sse.ToWireBytes());
+                await WriteAsync(sse.IsDone ? SseEvent.Done : sse);
                 return;
             }
 
@@ -406,12 +405,15 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
             clientProtocol.Translate(sse, _clientEvents);
             foreach (var translated in _clientEvents)
             {
-                await WriteAsync(translated.ToWireBytes());
+                await WriteAsync(translated);
             }
         }
 
-        /// <summary>Writes and flushes one event, committing the response first; a failed write means the client left.</summary>
-        private async Task WriteAsync(byte[] bytes)
+        /// <summary>
+        /// Writes one event straight into the response pipe in wire format and flushes it (each event reaches the client as
+        /// soon as it arrives), committing the response first; a failed write means the client left.
+        /// </summary>
+        private async Task WriteAsync(SseEvent sse)
         {
             try
             {
@@ -427,9 +429,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                     await client.StartAsync(client.HttpContext.RequestAborted);
                 }
 
-                recorder?.Append(bytes);
-                await client.Body.WriteAsync(bytes, client.HttpContext.RequestAborted);
-                await client.Body.FlushAsync(client.HttpContext.RequestAborted);
+                var output = client.BodyWriter;
+                var wire = output.GetSpan(sse.WireLength);
+                var written = sse.WriteWire(wire);
+                recorder?.Append(wire[..written]);
+                output.Advance(written);
+                await output.FlushAsync(client.HttpContext.RequestAborted);
             }
             catch (Exception exception) when (exception is IOException or OperationCanceledException)
             {

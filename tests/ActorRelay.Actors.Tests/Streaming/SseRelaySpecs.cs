@@ -32,6 +32,23 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     }
 
     [Fact]
+    public async Task RunAsync_EventsAcrossManyReads_ArriveIntactAndInOrder()
+    {
+        // ~100 KB of events: many full reads, events split across read boundaries, the one read buffer reused.
+        var upstream = new EndlessSseStream(limitEvents: 5_000);
+        var received = new List<string>();
+
+        await SseRelay.RunAsync(upstream, sse =>
+        {
+            received.Add(Encoding.UTF8.GetString(sse.Data.Span));
+            return Task.CompletedTask;
+        }, Materializer, TestContext.Current.CancellationToken);
+
+        Assert.True(upstream.BytesRead > 4 * SseRelay.ReadBufferBytes);
+        Assert.Equal(Enumerable.Range(0, 5_000).Select(i => $"{{\"n\":{i}}}").Append("[DONE]"), received);
+    }
+
+    [Fact]
     public async Task RunAsync_SlowConsumer_SlowsUpstreamReadsInsteadOfBuffering()
     {
         var upstream = new EndlessSseStream(limitEvents: null);

@@ -99,4 +99,24 @@ public sealed class SseParserTests
 
         Assert.Equal("data: {\"x\":1}\n\n", Encoding.UTF8.GetString(wire));
     }
+
+    [Fact]
+    public void WriteWire_IntoLargerSpan_WritesExactlyWireLengthBytes()
+    {
+        var sse = new SseEvent("content_block_delta", Encoding.UTF8.GetBytes("first\nsecond"));
+        var destination = new byte[sse.WireLength + 8];
+        destination.AsSpan().Fill((byte)'#');
+
+        var written = sse.WriteWire(destination);
+
+        Assert.Equal(sse.WireLength, written);
+        Assert.Equal("event: content_block_delta\ndata: first\ndata: second\n\n########", Encoding.UTF8.GetString(destination));
+    }
+
+    [Fact]
+    public void Done_IsTheTerminalDataOnlyEvent()
+    {
+        Assert.True(SseEvent.Done.IsDone);
+        Assert.Equal("data: [DONE]\n\n", Encoding.UTF8.GetString(SseEvent.Done.ToWireBytes()));
+    }
 }
