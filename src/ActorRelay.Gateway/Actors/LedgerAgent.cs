@@ -7,14 +7,15 @@ namespace ActorRelay.Gateway.Actors;
 
 /// <summary>
 /// This node's one correspondent with the tenant ledgers (so that a ledger knows the node by one address): it sends
-/// settled calls in batches, one batch per tenant in flight, so that the calls settled while a write is under way go
-/// together in the next one, and resends a batch that was not acknowledged (the ledger bills a request id once)
-/// for about two minutes, long enough to outlast a failover. It also carries this node's budget lease requests and
+/// settled calls in batches, one batch per tenant in flight and at most one per <c>Ledger:BatchMilliseconds</c>, so
+/// that the calls settled meanwhile go together in the next one (one journal write for many calls), and resends a
+/// batch that was not acknowledged (the ledger bills a request id once) for about two minutes, long enough to outlast
+/// a failover. A reader of a tenant's usage does not wait for the batch interval: its flush sends at once. It also carries this node's budget lease requests and
 /// renewals, and hears when a tenant's budget changed.
 /// </summary>
 internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 {
-    public const int MaxBatch = 500;
+    public const int MaxBatch = 200;
     private const int Attempts = 12;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(10);
@@ -22,20 +23,33 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private readonly IActorRef _ledgers;
     private readonly BudgetLeases _leases;
+    private readonly TimeSpan _batchInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, Outbox> _outboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<LedgerCommands.BudgetLeased>> _leaseRequests = new(StringComparer.Ordinal);
-    private readonly List<(string? TenantId, TaskCompletionSource Done)> _flushes = [];
+    private readonly List<(string? TenantId, long Until, TaskCompletionSource Done)> _flushes = [];
     private long _batchIds;
 
-    public LedgerAgent(IActorRef ledgers, BudgetLeases leases)
+    public LedgerAgent(IActorRef ledgers, BudgetLeases leases, TimeSpan batchInterval)
     {
         _ledgers = ledgers;
         _leases = leases;
+        _batchInterval = batchInterval;
         Receive<Record>(record => Enqueue(record.TenantId, record.Cost));
         Receive<Flush>(HandleFlush);
         Receive<LedgerCommands.CostsAck>(HandleAck);
         Receive<Resend>(HandleResend);
+        Receive<SendBatch>(send =>
+        {
+            if (_outboxes.TryGetValue(send.TenantId, out var outbox))
+            {
+                outbox.Scheduled = false;
+                if (outbox.InFlight is null && outbox.Pending.Count > 0)
+                {
+                    SendNext(send.TenantId, outbox);
+                }
+            }
+        });
         Receive<RequestLease>(request =>
         {
             _leaseRequests[request.Command.LeaseId] = request.Reply;
@@ -77,9 +91,26 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
         }
 
         outbox.Pending.Add(cost);
+        outbox.Enqueued++;
         if (outbox.InFlight is null)
         {
+            SendSoon(tenantId, outbox);
+        }
+    }
+
+    /// <summary>Sends a full batch now; else waits for the batch interval to gather more (a flush sends at once).</summary>
+    private void SendSoon(string tenantId, Outbox outbox)
+    {
+        if (outbox.Pending.Count >= MaxBatch || _flushes.Any(flush => flush.TenantId is null || flush.TenantId == tenantId))
+        {
+            Timers.Cancel(LingerTimer(tenantId));
+            outbox.Scheduled = false;
             SendNext(tenantId, outbox);
+        }
+        else if (!outbox.Scheduled)
+        {
+            outbox.Scheduled = true;
+            Timers.StartSingleTimer(LingerTimer(tenantId), new SendBatch(tenantId), _batchInterval);
         }
     }
 
@@ -138,20 +169,33 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private void Advance(string tenantId, Outbox outbox)
     {
+        outbox.Acknowledged += outbox.InFlight!.Count;
         outbox.InFlight = null;
         if (outbox.Pending.Count > 0)
         {
-            SendNext(tenantId, outbox);
-            return;
+            SendSoon(tenantId, outbox);
+        }
+        else if (!outbox.Scheduled)
+        {
+            _outboxes.Remove(tenantId);
         }
 
-        _outboxes.Remove(tenantId);
         CompleteFlushes();
     }
 
     private void HandleFlush(Flush flush)
     {
-        _flushes.Add((flush.TenantId, flush.Done));
+        // A tenant's flush waits for the calls settled before it, not for those that keep arriving after it.
+        var until = flush.TenantId is not null && _outboxes.TryGetValue(flush.TenantId, out var outbox) ? outbox.Enqueued : 0;
+        _flushes.Add((flush.TenantId, until, flush.Done));
+        foreach (var (tenantId, pending) in _outboxes.ToList())
+        {
+            if ((flush.TenantId is null || flush.TenantId == tenantId) && pending.InFlight is null && pending.Pending.Count > 0)
+            {
+                SendSoon(tenantId, pending);
+            }
+        }
+
         CompleteFlushes();
     }
 
@@ -159,7 +203,9 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     {
         _flushes.RemoveAll(flush =>
         {
-            var done = flush.TenantId is null ? _outboxes.Count == 0 : !_outboxes.ContainsKey(flush.TenantId);
+            var done = flush.TenantId is null
+                ? _outboxes.Count == 0
+                : !_outboxes.TryGetValue(flush.TenantId, out var outbox) || outbox.Acknowledged >= flush.Until;
             if (done)
             {
                 flush.Done.TrySetResult();
@@ -170,6 +216,8 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     }
 
     private static string BatchTimer(string tenantId) => "batch:" + tenantId;
+
+    private static string LingerTimer(string tenantId) => "linger:" + tenantId;
 
     /// <summary>Bills one settled call (no reply).</summary>
     public sealed record Record(string TenantId, LedgerCommands.LeasedCost Cost);
@@ -184,6 +232,8 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     public sealed record ReturnToLedger(LedgerCommands.ReturnBudget Command);
 
     private sealed record Resend(string TenantId, long BatchId);
+
+    private sealed record SendBatch(string TenantId);
 
     private sealed record LeaseTimedOut(string LeaseId);
 
@@ -201,5 +251,13 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
         public long BatchId { get; set; }
 
         public int Attempt { get; set; }
+
+        /// <summary>A <see cref="SendBatch"/> is scheduled.</summary>
+        public bool Scheduled { get; set; }
+
+        /// <summary>Calls handed to this outbox, and calls written (or given up on), since it was opened.</summary>
+        public long Enqueued { get; set; }
+
+        public long Acknowledged { get; set; }
     }
 }

@@ -26,7 +26,8 @@ internal sealed class LedgerClient(
     private readonly Lazy<Task<IActorRef>> _agent = new(async () =>
     {
         var region = await ledgers.GetAsync();
-        return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases)), "ledger-agent");
+        var batchInterval = TimeSpan.FromMilliseconds(options.CurrentValue.Ledger.BatchMilliseconds);
+        return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases, batchInterval)), "ledger-agent");
     });
 
     public bool Enabled => options.CurrentValue.Ledger.Enabled;

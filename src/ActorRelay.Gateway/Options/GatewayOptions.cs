@@ -173,6 +173,12 @@ public sealed class LedgerOptions
 
     /// <summary>A node asks a tenant's ledger for a budget lease worth this many calls at the current call's maximum cost.</summary>
     public int LeaseCalls { get; set; } = 64;
+
+    /// <summary>
+    /// A node sends a tenant's settled calls to its ledger at most this often, as one batch (one journal write):
+    /// fewer, larger writes; a node that crashes loses the calls of at most one interval.
+    /// </summary>
+    public int BatchMilliseconds { get; set; } = 20;
 }
 
 /// <summary>Graceful shutdown (SIGTERM): readiness goes false, in-flight calls get this long, then the node leaves the cluster.</summary>
@@ -233,6 +239,9 @@ public sealed class LimitOptions
 
     /// <summary>The bucket size standing for "no limit" on one of the two dimensions.</summary>
     public const long Unlimited = long.MaxValue;
+
+    /// <summary>Whether <paramref name="limits"/> limit tokens per minute (only then is a prompt worth counting for them).</summary>
+    public static bool LimitsTokens(RateLimits? limits) => limits is not null && limits.TokensPerMinute != Unlimited;
 }
 
 /// <summary>Rate limits per virtual key and per tenant, enforced cluster-wide by the tenant's rate-limit entity.</summary>

@@ -47,6 +47,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             ValidateLimits($"{key}:Quota", channel.Quota, failures);
         }
 
+        if (options.Ledger.BatchMilliseconds is < 0 or > 10_000 || options.Ledger.LeaseCalls is < 1 or > 100_000)
+        {
+            failures.Add($"{root}:Ledger:BatchMilliseconds must be 0-10000 and {root}:Ledger:LeaseCalls 1-100000.");
+        }
+
         if (options.Shutdown.DrainTimeoutSeconds < 0 || options.Shutdown.LeaveTimeoutSeconds <= 0)
         {
             failures.Add($"{root}:Shutdown:DrainTimeoutSeconds must not be negative and {root}:Shutdown:LeaveTimeoutSeconds must be positive.");

@@ -160,7 +160,7 @@ internal sealed partial class ModelRelay(
         var startedAt = DateTimeOffset.UtcNow;
         var maxOutput = request.MaxOutput(access.CurrentValue.DefaultMaxOutputTokens);
         // Counting the prompt runs a tokenizer over it: only worth it when a tokens-per-minute limit will use the count.
-        var tokens = rateLimits.CountsTokens(caller) || route.Deployments.Any(deployment => channels.Policy(deployment.ChannelId)?.Quota?.TokensPerMinute > 0)
+        var tokens = rateLimits.CountsTokens(caller) || route.Deployments.Any(deployment => LimitOptions.LimitsTokens(channels.Policy(deployment.ChannelId)?.Quota))
             ? request.PromptTokens + maxOutput
             : maxOutput;
 
