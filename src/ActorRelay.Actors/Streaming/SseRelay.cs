@@ -93,6 +93,12 @@ public static class SseRelay
             // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
             ExceptionDispatchInfo.Throw(single);
         }
+        finally
+        {
+            // The source closes its resource on its own schedule, which can be after the sink has completed; the
+            // caller is promised that the upstream body (and with it the vendor call) is gone when this returns.
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
 
         handlerFailure?.Throw();
     }
@@ -100,11 +106,12 @@ public static class SseRelay
     /// <summary>
     /// Reads the upstream body into one small buffer per stream and hands out the bytes read, without a copy: the graph
     /// is fused and reads only on demand, so a chunk has been parsed (its events copied out) before the next read
-    /// overwrites the buffer.
+    /// overwrites the buffer. Disposing is idempotent: the graph's close and the relay's own end both do it.
     /// </summary>
     private sealed class UpstreamReader(Stream body, CancellationToken cancellationToken) : IAsyncDisposable
     {
         private readonly byte[] _buffer = new byte[ReadBufferBytes];
+        private int _disposed;
 
         public async Task<ReadOnlyMemory<byte>> ReadAsync()
         {
@@ -112,6 +119,7 @@ public static class SseRelay
             return _buffer.AsMemory(0, read);
         }
 
-        public ValueTask DisposeAsync() => body.DisposeAsync();
+        public ValueTask DisposeAsync() =>
+            Interlocked.Exchange(ref _disposed, 1) == 0 ? body.DisposeAsync() : ValueTask.CompletedTask;
     }
 }
