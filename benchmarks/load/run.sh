@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of the performance issue, in one run: the vendor driven directly, through nginx (the floor) and
 # through ActorRelay, each warmed up first, then measured with the same load.
-# Usage: benchmarks/load/run.sh [seconds-per-scenario (10)] [warm-up seconds per target (15)] [open streams (5000)]
+# Usage: benchmarks/load/run.sh [seconds-per-scenario (10)] [least warm-up seconds per target (60)] [open streams (5000)]
 # Env: UPSTREAM_URL / UPSTREAM_KEY / UPSTREAM_MODEL benchmark another OpenAI-compatible upstream instead of the
 # simulated vendor (see benchmarks/README.md); GATEWAY_ENV="NAME=value ..." adds environment variables to the gateway
 # (e.g. DOTNET_gcServer=0 to compare GC settings); OUT overrides the results file; LABEL is written under its title.
@@ -9,9 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
-warmup=${2:-15}
+warmup=${2:-60}
 open_streams=${3:-5000}
 stream_warmup=$(( warmup / 3 > 3 ? warmup / 3 : 3 ))
+max_warmup=$(( warmup + 90 ))
 work=$(mktemp -d /tmp/actorrelay-load.XXXXXX)
 pids=()
 cleanup() {
@@ -143,9 +144,23 @@ run() { # $1 scenario, $2 target, then load's arguments without the seconds
   echo "$scenario | $target | c=$conns | $line | cpu_s_per_1000=$cpu | peak_rss_mb=$rss" >&2
 }
 
+warmups=() # target|seconds of non-stream warm-up|req/s of its last two windows
 warm() { # $1 target label, $2 base url, $3 model, $4 stream model, $5 stream first-token header, $6 auth
-  echo "warming up $1: ${warmup} s non-stream, ${stream_warmup} s stream" >&2
-  load "$2/chat/completions" "$3" false 32 "$warmup" "" "$6" >/dev/null
+  # .NET tiers its hot code up (tier-0, instrumented, optimised) in the background; with the load on both cores that
+  # takes the gateway 30-60 s here. So the non-stream load runs in 5 s windows for at least $warmup s, until two windows
+  # in a row are within 5% of each other (at most $max_warmup s): each target is measured in its steady state.
+  local spent=0 previous=0 current line
+  while :; do
+    line=$(load "$2/chat/completions" "$3" false 32 5 "" "$6")
+    current=$(field rps "$line") spent=$((spent + 5))
+    if [ "$spent" -ge "$warmup" ] && awk -v a="$previous" -v b="$current" 'BEGIN {exit !(a > 0 && b <= a * 1.05 && b >= a * 0.95)}'; then
+      break
+    fi
+    [ "$spent" -ge "$max_warmup" ] && break
+    previous=$current
+  done
+  warmups+=("$1|$spent|$previous → $current")
+  echo "warmed up $1: ${spent} s non-stream (last windows $previous → $current req/s), then ${stream_warmup} s stream" >&2
   load "$2/chat/completions" "$4" true 32 "$stream_warmup" "$5" "$6" >/dev/null
 }
 
@@ -213,8 +228,11 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB;"
   echo "the load tools (wrk -t2, hey), the vendor, nginx (1 worker) and the gateway (Release) share these cores, and the machine"
   echo "load average at the start was $(cut -d' ' -f1-3 /proc/loadavg). Vendor: $vendor_name."
-  echo "Command: \`benchmarks/load/run.sh $duration $warmup $open_streams\`: every target is warmed up first (${warmup} s of the"
-  echo "non-stream load, ${stream_warmup} s of the stream load), then each scenario runs ${duration} s; whole run ${elapsed} s."
+  echo "Command: \`benchmarks/load/run.sh $duration $warmup $open_streams\`: every target is warmed up first (the non-stream"
+  echo "load in 5 s windows for at least ${warmup} s until two windows in a row agree within 5%, at most ${max_warmup} s; then"
+  echo "${stream_warmup} s of the stream load), then each scenario runs ${duration} s; whole run ${elapsed} s."
+  echo "Warm-up per target (non-stream seconds, req/s of the last two windows):"
+  for w in "${warmups[@]}"; do IFS='|' read -r name secs rates <<<"$w"; echo "${name}: ${secs} s (${rates});"; done
   echo "The gateway runs once without keys, budgets and ledger (\`ActorRelay__Access__RequireKeys=false\`, \`ActorRelay__Ledger__Enabled=false\`)"
   echo "and once with them (demo key, a hard monthly budget on its tenant, a per-key rate limit, the SQLite ledger)."
   [ -n "${GATEWAY_ENV:-}" ] && echo "Gateway environment added: \`${GATEWAY_ENV}\`."

@@ -21,8 +21,11 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
     /// <summary>The tag every ledger event carries, for <c>EventsByTag</c> projections and replay.</summary>
     public const string CostTag = "cost";
 
-    /// <summary>Calls billed between snapshots (a snapshot carries the de-duplication window's request ids).</summary>
-    private const int SnapshotEveryCalls = 20_000;
+    /// <summary>
+    /// Calls billed between snapshots. A snapshot carries the de-duplication window's request ids (about 4 MB), so taking
+    /// one more often would write more than the calls' own events; recovery replays at most this many calls.
+    /// </summary>
+    private const int SnapshotEveryCalls = 50_000;
     private static readonly string[] Tags = [CostTag];
 
     private readonly ILoggingAdapter _log = Context.GetLogger();

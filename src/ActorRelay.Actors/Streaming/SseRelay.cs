@@ -3,13 +3,15 @@ using ActorRelay.Core.Sse;
 using Akka;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using Akka.Util;
+using Akka.Streams.Stage;
 
 namespace ActorRelay.Actors.Streaming;
 
 /// <summary>
 /// Carries a vendor's server-sent-event body to a client through an Akka.Streams graph:
-/// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client).
+/// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client). The handler
+/// gets the events of one upstream read together, in order, so that it can send them to the client with one flush:
+/// events that arrived together leave together, and none waits for a later read.
 /// The graph is demand-driven end to end: the next upstream read happens only after the handler has
 /// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
 /// (one small read buffer and a few parsed events per stream). Cancelling
@@ -24,64 +26,27 @@ public static class SseRelay
     /// </summary>
     public const int ReadBufferBytes = 4 * 1024;
 
+    /// <summary>
+    /// The graph, built and fused once: a stream only materializes it (building and fusing a graph per stream cost more
+    /// than running it). Each materialization hands out a slot through which its stream's upstream and handler arrive.
+    /// The whole graph runs fused in one island, so the source reads exactly when downstream asks.
+    /// </summary>
+    private static readonly IGraph<ClosedShape, (TaskCompletionSource<Run>, UniqueKillSwitch, Task<Done>)> Blueprint = Fusing.Aggressive(
+        Source.FromGraph(new UpstreamEvents())
+            .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Both)
+            .SelectAsync(1, static batch => batch.Run.DeliverAsync(batch.Events))
+            .TakeWhile(static delivered => delivered)
+            .ToMaterialized(Sink.Ignore<bool>(), static (left, done) => (left.Item1, left.Item2, done)));
+
     public static async Task RunAsync(
         Stream upstream,
-        Func<SseEvent, Task> handleEvent,
+        Func<IReadOnlyList<SseEvent>, Task> handleEvents,
         IMaterializer materializer,
         CancellationToken cancellationToken)
     {
-        var reader = new UpstreamReader(upstream, cancellationToken);
-        ExceptionDispatchInfo? handlerFailure = null;
-        var (killSwitch, completion) = Source
-            .UnfoldResourceAsync<ReadOnlyMemory<byte>, UpstreamReader>(
-                () => Task.FromResult(reader),
-                static async body =>
-                {
-                    var chunk = await body.ReadAsync().ConfigureAwait(false);
-                    return chunk.IsEmpty ? Option<ReadOnlyMemory<byte>>.None : Option<ReadOnlyMemory<byte>>.Create(chunk);
-                },
-                static async body =>
-                {
-                    await body.DisposeAsync().ConfigureAwait(false);
-                    return Done.Instance;
-                })
-            // Replaces the source's default attributes, whose blocking-IO dispatcher would put an async boundary
-            // (and a 16-chunk prefetch) behind it: reads here are truly asynchronous, so the whole graph runs
-            // fused in one island and reads exactly when downstream asks. That also means a chunk is parsed
-            // (its bytes copied into events) before the source is asked for the next one, which is what lets the
-            // reader hand out its buffer instead of a copy.
-            .WithAttributes(Attributes.CreateName("upstream-sse").And(Attributes.CreateInputBuffer(1, 1)))
-            .StatefulSelectMany<ReadOnlyMemory<byte>, SseEvent, NotUsed>(() =>
-            {
-                var parser = new SseParser();
-                var events = new List<SseEvent>();
-                return chunk =>
-                {
-                    events.Clear();
-                    parser.Parse(chunk.Span, events);
-                    return events.ToArray();
-                };
-            })
-            .ViaMaterialized(KillSwitches.Single<SseEvent>(), Keep.Right)
-            // A handler failure (typically the client going away) ends the stream quietly and is rethrown to the
-            // caller below, instead of failing the stage, which Akka would log as an error.
-            .SelectAsync(1, async sse =>
-            {
-                try
-                {
-                    await handleEvent(sse).ConfigureAwait(false);
-                    return true;
-                }
-                catch (Exception exception)
-                {
-                    handlerFailure = ExceptionDispatchInfo.Capture(exception);
-                    return false;
-                }
-            })
-            .TakeWhile(delivered => delivered)
-            .ToMaterialized(Sink.Ignore<bool>(), Keep.Both)
-            .Run(materializer);
-
+        var run = new Run(upstream, handleEvents, cancellationToken);
+        var (slot, killSwitch, completion) = materializer.Materialize(Blueprint);
+        slot.SetResult(run);
         await using var abort = cancellationToken.Register(
             () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
         try
@@ -95,31 +60,179 @@ public static class SseRelay
         }
         finally
         {
-            // The source closes its resource on its own schedule, which can be after the sink has completed; the
+            // The graph lets go of the upstream on its own schedule, which can be after the sink has completed; the
             // caller is promised that the upstream body (and with it the vendor call) is gone when this returns.
-            await reader.DisposeAsync().ConfigureAwait(false);
+            await run.DisposeAsync().ConfigureAwait(false);
         }
 
-        handlerFailure?.Throw();
+        run.HandlerFailure?.Throw();
     }
 
+    /// <summary>The events parsed from one upstream read, for one stream's handler.</summary>
+    private sealed record Batch(Run Run, SseEvent[] Events);
+
     /// <summary>
-    /// Reads the upstream body into one small buffer per stream and hands out the bytes read, without a copy: the graph
-    /// is fused and reads only on demand, so a chunk has been parsed (its events copied out) before the next read
-    /// overwrites the buffer. Disposing is idempotent: the graph's close and the relay's own end both do it.
+    /// One stream: reads the upstream body into one small buffer and parses it. A chunk is parsed (its events copied
+    /// out) before the next read overwrites the buffer. Disposing is idempotent: the graph and the relay's end both do it.
     /// </summary>
-    private sealed class UpstreamReader(Stream body, CancellationToken cancellationToken) : IAsyncDisposable
+    private sealed class Run(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken) : IAsyncDisposable
     {
         private readonly byte[] _buffer = new byte[ReadBufferBytes];
+        private readonly SseParser _parser = new();
+        private readonly List<SseEvent> _parsed = [];
         private int _disposed;
 
-        public async Task<ReadOnlyMemory<byte>> ReadAsync()
+        public ExceptionDispatchInfo? HandlerFailure { get; private set; }
+
+        public ValueTask<int> ReadAsync() => body.ReadAsync(_buffer, cancellationToken);
+
+        public SseEvent[] Parse(int read)
         {
-            var read = await body.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
-            return _buffer.AsMemory(0, read);
+            _parsed.Clear();
+            _parser.Parse(_buffer.AsSpan(0, read), _parsed);
+            return _parsed.Count == 0 ? [] : _parsed.ToArray();
+        }
+
+        /// <summary>
+        /// A handler failure (typically the client going away) ends the stream quietly and is rethrown to the caller,
+        /// instead of failing the stage, which Akka would log as an error.
+        /// </summary>
+        public async Task<bool> DeliverAsync(SseEvent[] events)
+        {
+            try
+            {
+                await handleEvents(events).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception exception)
+            {
+                HandlerFailure = ExceptionDispatchInfo.Capture(exception);
+                return false;
+            }
         }
 
         public ValueTask DisposeAsync() =>
             Interlocked.Exchange(ref _disposed, 1) == 0 ? body.DisposeAsync() : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The source: waits for its stream's <see cref="Run"/>, then reads and parses the upstream body only when
+    /// downstream pulls, pushing the events of each read that held any; ends with the body.
+    /// </summary>
+    private sealed class UpstreamEvents : GraphStageWithMaterializedValue<SourceShape<Batch>, TaskCompletionSource<Run>>
+    {
+        private readonly Outlet<Batch> _out = new("upstream-sse.out");
+
+        public UpstreamEvents() => Shape = new SourceShape<Batch>(_out);
+
+        public override SourceShape<Batch> Shape { get; }
+
+        protected override Attributes InitialAttributes { get; } = Attributes.CreateName("upstream-sse");
+
+        public override ILogicAndMaterializedValue<TaskCompletionSource<Run>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+        {
+            var slot = new TaskCompletionSource<Run>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return new LogicAndMaterializedValue<TaskCompletionSource<Run>>(new Logic(this, slot.Task), slot);
+        }
+
+        private sealed class Logic : OutGraphStageLogic
+        {
+            private readonly UpstreamEvents _stage;
+            private readonly Task<Run> _slot;
+            private Action<Run>? _onStarted;
+            private Action<Task<int>>? _onRead;
+            private Run? _run;
+            private bool _pulled;
+
+            public Logic(UpstreamEvents stage, Task<Run> slot) : base(stage.Shape)
+            {
+                _stage = stage;
+                _slot = slot;
+                SetHandler(stage._out, this);
+            }
+
+            public override void PreStart()
+            {
+                _onStarted = GetAsyncCallback<Run>(Started);
+                _onRead = GetAsyncCallback<Task<int>>(Read);
+                _ = _slot.ContinueWith(static (slot, state) => ((Action<Run>)state!)(slot.Result), _onStarted, TaskContinuationOptions.ExecuteSynchronously);
+            }
+
+            public override void OnPull()
+            {
+                _pulled = true;
+                if (_run is not null)
+                {
+                    ReadNext();
+                }
+            }
+
+            public override void OnDownstreamFinish(Exception cause)
+            {
+                _ = _run?.DisposeAsync();
+                base.OnDownstreamFinish(cause);
+            }
+
+            public override void PostStop() => _ = _run?.DisposeAsync();
+
+            private void Started(Run run)
+            {
+                _run = run;
+                if (_pulled)
+                {
+                    ReadNext();
+                }
+            }
+
+            private void ReadNext()
+            {
+                while (true)
+                {
+                    var read = _run!.ReadAsync();
+                    if (!read.IsCompletedSuccessfully)
+                    {
+                        _ = read.AsTask().ContinueWith(static (task, state) => ((Action<Task<int>>)state!)(task), _onRead, TaskContinuationOptions.ExecuteSynchronously);
+                        return;
+                    }
+
+                    if (Delivered(read.Result))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            private void Read(Task<int> read)
+            {
+                if (!read.IsCompletedSuccessfully)
+                {
+                    FailStage(read.Exception is { } failed ? failed.GetBaseException() : new OperationCanceledException("The upstream read was cancelled."));
+                }
+                else if (!Delivered(read.Result))
+                {
+                    ReadNext();
+                }
+            }
+
+            /// <summary>Pushes the events of a read, or completes at the body's end; false when the read held no whole event.</summary>
+            private bool Delivered(int read)
+            {
+                if (read == 0)
+                {
+                    CompleteStage();
+                    return true;
+                }
+
+                var events = _run!.Parse(read);
+                if (events.Length == 0)
+                {
+                    return false;
+                }
+
+                _pulled = false;
+                Push(_stage._out, new Batch(_run, events));
+                return true;
+            }
+        }
     }
 }

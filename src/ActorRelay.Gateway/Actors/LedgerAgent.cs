@@ -15,7 +15,11 @@ namespace ActorRelay.Gateway.Actors;
 /// </summary>
 internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 {
-    public const int MaxBatch = 200;
+    /// <summary>
+    /// Calls per batch, and so per journal row: a call is about 500 bytes of JSON, so a full batch stays under the
+    /// 85,000 bytes from which .NET puts an array on the large-object heap (collected only with generation 2).
+    /// </summary>
+    public const int MaxBatch = 128;
     private const int Attempts = 12;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(10);

@@ -215,7 +215,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         stream.Tally.Status = status;
         try
         {
-            await stream.WriteClientAsync(ErrorResponses.OpenAiSseEvent(error.Message, error.Type, error.Code));
+            await stream.SendAsync(ErrorResponses.OpenAiSseEvent(error.Message, error.Type, error.Code));
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException)
         {
@@ -312,23 +312,28 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
 
         public double FirstEventMs { get; private set; }
 
-        /// <summary>One vendor event.</summary>
-        public async Task ForwardAsync(SseEvent sse)
+        /// <summary>The vendor events of one upstream read: written to the client in its protocol, then flushed once.</summary>
+        public async Task ForwardAsync(IReadOnlyList<SseEvent> events)
         {
             var next = timer.NextEventDeadline;
             watchdog.CancelAfter(next > TimeSpan.Zero ? next : TimeSpan.FromTicks(1));
-            if (vendor is null)
+            foreach (var sse in events)
             {
-                await RelayChunkAsync(sse);
-                return;
+                if (vendor is null)
+                {
+                    await RelayChunkAsync(sse);
+                    continue;
+                }
+
+                _chunks.Clear();
+                vendor.Translate(sse, _chunks);
+                foreach (var chunk in _chunks)
+                {
+                    await RelayChunkAsync(chunk);
+                }
             }
 
-            _chunks.Clear();
-            vendor.Translate(sse, _chunks);
-            foreach (var chunk in _chunks)
-            {
-                await RelayChunkAsync(chunk);
-            }
+            await FlushAsync();
         }
 
         /// <summary>
@@ -354,6 +359,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 await RelayChunkAsync(chunk);
             }
 
+            await FlushAsync();
             tally.ReportedUsage = vendor.Usage ?? tally.ReportedUsage;
             return true;
         }
@@ -392,8 +398,15 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
             await WriteClientAsync(sse);
         }
 
+        /// <summary>Writes one OpenAI event in the client's protocol and sends it at once.</summary>
+        public async Task SendAsync(SseEvent sse)
+        {
+            await WriteClientAsync(sse);
+            await FlushAsync();
+        }
+
         /// <summary>Writes one OpenAI event in the client's protocol.</summary>
-        public async Task WriteClientAsync(SseEvent sse)
+        private async Task WriteClientAsync(SseEvent sse)
         {
             if (clientProtocol is null)
             {
@@ -410,10 +423,10 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
         }
 
         /// <summary>
-        /// Writes one event straight into the response pipe in wire format and flushes it (each event reaches the client as
-        /// soon as it arrives), committing the response first; a failed write means the client left.
+        /// Writes one event straight into the response pipe in wire format, committing the response first; it reaches the
+        /// client at the next <see cref="FlushAsync"/>. A failed write means the client left.
         /// </summary>
-        private async Task WriteAsync(SseEvent sse)
+        private async ValueTask WriteAsync(SseEvent sse)
         {
             try
             {
@@ -434,7 +447,25 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterial
                 var written = sse.WriteWire(wire);
                 recorder?.Append(wire[..written]);
                 output.Advance(written);
-                await output.FlushAsync(client.HttpContext.RequestAborted);
+            }
+            catch (Exception exception) when (exception is IOException or OperationCanceledException)
+            {
+                tally.ClientGone = true;
+                throw;
+            }
+        }
+
+        /// <summary>Sends what was written to the client.</summary>
+        private async ValueTask FlushAsync()
+        {
+            if (!tally.FirstByteSent)
+            {
+                return;
+            }
+
+            try
+            {
+                await client.BodyWriter.FlushAsync(client.HttpContext.RequestAborted);
             }
             catch (Exception exception) when (exception is IOException or OperationCanceledException)
             {
