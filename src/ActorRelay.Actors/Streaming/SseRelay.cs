@@ -139,7 +139,6 @@ public static class SseRelay
         {
             private readonly UpstreamEvents _stage;
             private readonly Task<Run> _slot;
-            private Action<Run>? _onStarted;
             private Action<Task<int>>? _onRead;
             private Run? _run;
             private bool _pulled;
@@ -153,9 +152,8 @@ public static class SseRelay
 
             public override void PreStart()
             {
-                _onStarted = GetAsyncCallback<Run>(Started);
                 _onRead = GetAsyncCallback<Task<int>>(Read);
-                _ = _slot.ContinueWith(static (slot, state) => ((Action<Run>)state!)(slot.Result), _onStarted, TaskContinuationOptions.ExecuteSynchronously);
+                _ = _slot.ContinueWith(static (slot, state) => ((Action<Run>)state!)(slot.Result), GetAsyncCallback<Run>(Started), TaskContinuationOptions.ExecuteSynchronously);
             }
 
             public override void OnPull()
@@ -167,12 +165,7 @@ public static class SseRelay
                 }
             }
 
-            public override void OnDownstreamFinish(Exception cause)
-            {
-                _ = _run?.DisposeAsync();
-                base.OnDownstreamFinish(cause);
-            }
-
+            // However the stage stops (downstream cancelled, the kill switch, the end of the body), the upstream goes with it.
             public override void PostStop() => _ = _run?.DisposeAsync();
 
             private void Started(Run run)

@@ -105,7 +105,7 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     /// <summary>Sends a full batch now; else waits for the batch interval to gather more (a flush sends at once).</summary>
     private void SendSoon(string tenantId, Outbox outbox)
     {
-        if (outbox.Pending.Count >= MaxBatch || _flushes.Any(flush => flush.TenantId is null || flush.TenantId == tenantId))
+        if (outbox.Pending.Count >= MaxBatch || FlushWaitsFor(tenantId))
         {
             Timers.Cancel(LingerTimer(tenantId));
             outbox.Scheduled = false;
@@ -116,6 +116,19 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
             outbox.Scheduled = true;
             Timers.StartSingleTimer(LingerTimer(tenantId), new SendBatch(tenantId), _batchInterval);
         }
+    }
+
+    private bool FlushWaitsFor(string tenantId)
+    {
+        foreach (var flush in _flushes)
+        {
+            if (flush.TenantId is null || flush.TenantId == tenantId)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void SendNext(string tenantId, Outbox outbox)
@@ -173,7 +186,6 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private void Advance(string tenantId, Outbox outbox)
     {
-        outbox.Acknowledged += outbox.InFlight!.Count;
         outbox.InFlight = null;
         if (outbox.Pending.Count > 0)
         {
@@ -192,7 +204,7 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
         // A tenant's flush waits for the calls settled before it, not for those that keep arriving after it.
         var until = flush.TenantId is not null && _outboxes.TryGetValue(flush.TenantId, out var outbox) ? outbox.Enqueued : 0;
         _flushes.Add((flush.TenantId, until, flush.Done));
-        foreach (var (tenantId, pending) in _outboxes.ToList())
+        foreach (var (tenantId, pending) in _outboxes)
         {
             if ((flush.TenantId is null || flush.TenantId == tenantId) && pending.InFlight is null && pending.Pending.Count > 0)
             {
@@ -259,9 +271,10 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
         /// <summary>A <see cref="SendBatch"/> is scheduled.</summary>
         public bool Scheduled { get; set; }
 
-        /// <summary>Calls handed to this outbox, and calls written (or given up on), since it was opened.</summary>
+        /// <summary>Calls handed to this outbox since it was opened.</summary>
         public long Enqueued { get; set; }
 
-        public long Acknowledged { get; set; }
+        /// <summary>Calls of <see cref="Enqueued"/> written (or given up on): neither waiting nor in flight.</summary>
+        public long Acknowledged => Enqueued - Pending.Count - (InFlight?.Count ?? 0);
     }
 }

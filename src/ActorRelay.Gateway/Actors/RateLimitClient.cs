@@ -97,7 +97,7 @@ internal sealed class RateLimitClient : IDisposable
     public bool CountsTokens(Caller caller)
     {
         var (tenantLimits, keyLimits) = LimitsOf(caller);
-        return LimitOptions.LimitsTokens(tenantLimits) || LimitOptions.LimitsTokens(keyLimits);
+        return tenantLimits?.LimitsTokens == true || keyLimits?.LimitsTokens == true;
     }
 
     /// <summary>Returns the tokens an admitted call reserved but did not use: to this node's lease, spent by its next calls.</summary>

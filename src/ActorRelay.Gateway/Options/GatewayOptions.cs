@@ -235,13 +235,7 @@ public sealed class LimitOptions
     /// <summary>The limits, or null when neither is set.</summary>
     public RateLimits? ToLimits() => RequestsPerMinute is null && TokensPerMinute is null
         ? null
-        : new RateLimits(RequestsPerMinute ?? Unlimited, TokensPerMinute ?? Unlimited);
-
-    /// <summary>The bucket size standing for "no limit" on one of the two dimensions.</summary>
-    public const long Unlimited = long.MaxValue;
-
-    /// <summary>Whether <paramref name="limits"/> limit tokens per minute (only then is a prompt worth counting for them).</summary>
-    public static bool LimitsTokens(RateLimits? limits) => limits is not null && limits.TokensPerMinute != Unlimited;
+        : new RateLimits(RequestsPerMinute ?? RateLimits.Unlimited, TokensPerMinute ?? RateLimits.Unlimited);
 }
 
 /// <summary>Rate limits per virtual key and per tenant, enforced cluster-wide by the tenant's rate-limit entity.</summary>

@@ -47,9 +47,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             ValidateLimits($"{key}:Quota", channel.Quota, failures);
         }
 
-        if (options.Ledger.BatchMilliseconds is < 0 or > 10_000 || options.Ledger.LeaseCalls is < 1 or > 100_000)
+        if (options.Ledger.BatchMilliseconds is < 0 or > 10_000)
         {
-            failures.Add($"{root}:Ledger:BatchMilliseconds must be 0-10000 and {root}:Ledger:LeaseCalls 1-100000.");
+            failures.Add($"{root}:Ledger:BatchMilliseconds must be 0-10000, not {options.Ledger.BatchMilliseconds}.");
+        }
+
+        if (options.Ledger.LeaseCalls is < 1 or > 100_000)
+        {
+            failures.Add($"{root}:Ledger:LeaseCalls must be 1-100000, not {options.Ledger.LeaseCalls}.");
         }
 
         if (options.Shutdown.DrainTimeoutSeconds < 0 || options.Shutdown.LeaveTimeoutSeconds <= 0)

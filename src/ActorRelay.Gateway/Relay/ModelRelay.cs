@@ -160,7 +160,7 @@ internal sealed partial class ModelRelay(
         var startedAt = DateTimeOffset.UtcNow;
         var maxOutput = request.MaxOutput(access.CurrentValue.DefaultMaxOutputTokens);
         // Counting the prompt runs a tokenizer over it: only worth it when a tokens-per-minute limit will use the count.
-        var tokens = rateLimits.CountsTokens(caller) || route.Deployments.Any(deployment => LimitOptions.LimitsTokens(channels.Policy(deployment.ChannelId)?.Quota))
+        var tokens = rateLimits.CountsTokens(caller) || QuotaLimitsTokens(route)
             ? request.PromptTokens + maxOutput
             : maxOutput;
 
@@ -354,6 +354,20 @@ internal sealed partial class ModelRelay(
             caller.Tags,
             usage.Images,
             usage.AudioSeconds), budget);
+    }
+
+    /// <summary>Whether a channel of the route has a tokens-per-minute quota.</summary>
+    private bool QuotaLimitsTokens(ModelRoute route)
+    {
+        foreach (var deployment in route.Deployments)
+        {
+            if (channels.Policy(deployment.ChannelId)?.Quota?.LimitsTokens == true)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>How long the call may hold its reservations: the request deadline plus the slowest deployment's total timeout.</summary>

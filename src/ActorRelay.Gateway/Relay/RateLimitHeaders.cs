@@ -18,14 +18,14 @@ internal static class RateLimitHeaders
     {
         var decision = acquired.Key is { } key && (acquired.Allowed || !key.Allowed) ? key : acquired.Tenant ?? acquired.Key!.Value;
         var headers = response.Headers;
-        if (decision.LimitRequests != LimitOptions.Unlimited)
+        if (decision.LimitRequests != RateLimits.Unlimited)
         {
             headers["x-ratelimit-limit-requests"] = decision.LimitRequests.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-requests"] = decision.RemainingRequests.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-reset-requests"] = Duration(decision.ResetRequests);
         }
 
-        if (decision.LimitTokens != LimitOptions.Unlimited)
+        if (decision.LimitTokens != RateLimits.Unlimited)
         {
             headers["x-ratelimit-limit-tokens"] = decision.LimitTokens.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-tokens"] = decision.RemainingTokens.ToString(CultureInfo.InvariantCulture);
