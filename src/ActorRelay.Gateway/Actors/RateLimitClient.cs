@@ -38,43 +38,59 @@ internal sealed class RateLimitClient : IDisposable
         _returnIdle = time.CreateTimer(_ => ReturnIdle(), null, IdleAfter, IdleAfter);
     }
 
-    /// <summary>Null when neither the key nor the tenant is limited, else the decision (from this node's lease, or the entity's).</summary>
-    public async Task<RateLimitCommands.Acquired?> AcquireAsync(Caller caller, long tokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// Null when neither the key nor the tenant is limited, else the decision: from this node's lease without an
+    /// allocation or a message when it covers the call, else from the entity.
+    /// </summary>
+    public ValueTask<RateLimitCommands.Acquired?> AcquireAsync(Caller caller, long tokens, CancellationToken cancellationToken)
     {
         var (tenantLimits, keyLimits) = LimitsOf(caller);
         if (tenantLimits is null && keyLimits is null)
         {
-            return null;
+            return ValueTask.FromResult<RateLimitCommands.Acquired?>(null);
         }
 
         var tenant = tenantLimits is null ? null : Current(_tenants, caller.TenantId, caller.TenantId, tenantLimits);
         var key = keyLimits is null ? null : Current(_keys, caller.KeyId!, caller.TenantId, keyLimits);
+        return TryTakeLocally(tenant, key, tokens) is { } local
+            ? ValueTask.FromResult<RateLimitCommands.Acquired?>(local)
+            : new ValueTask<RateLimitCommands.Acquired?>(RefillAsync(caller, tenant, key, tenantLimits, keyLimits, tokens, cancellationToken));
+    }
+
+    /// <summary>
+    /// One ask at a time per scope: calls that find the lease empty meanwhile wait for it, then spend what it brought.
+    /// Another call's answer admits only that call, so a call that twice found the lease spent again asks for itself.
+    /// </summary>
+    private async Task<RateLimitCommands.Acquired?> RefillAsync(
+        Caller caller, Allowance? tenant, Allowance? key, RateLimits? tenantLimits, RateLimits? keyLimits, long tokens, CancellationToken cancellationToken)
+    {
         var refills = key ?? tenant!;
         for (var attempt = 0; ; attempt++)
         {
-            if (TryTakeLocally(tenant, key, tokens) is { } local)
+            if (attempt > 0 && TryTakeLocally(tenant, key, tokens) is { } local)
             {
                 return local;
             }
 
-            // One ask at a time per scope: calls that find the lease empty meanwhile wait for it, then spend what it brought.
-            var (refill, mine) = refills.BeginRefill(() => AskAsync(caller, tenant, key, tenantLimits, keyLimits, tokens, cancellationToken));
+            var (refill, mine) = attempt < 2 ? refills.BeginRefill(Ask) : (Ask(), true);
             RateLimitCommands.Acquired acquired;
             try
             {
                 acquired = await refill;
             }
-            catch (Exception) when (!mine && attempt < 2)
+            catch (Exception) when (!mine)
             {
-                // Another call's ask failed (it timed out or was cancelled with its client): this call asks for itself.
+                // Another call's ask failed (it timed out or was cancelled with its client): this call tries again.
                 continue;
             }
 
-            if (mine || attempt >= 2)
+            if (mine)
             {
                 return acquired.Allowed || TryTakeLocally(tenant, key, tokens) is not { } retried ? acquired : retried;
             }
         }
+
+        Task<RateLimitCommands.Acquired> Ask() => AskAsync(caller, tenant, key, tenantLimits, keyLimits, tokens, cancellationToken);
     }
 
     private async Task<RateLimitCommands.Acquired> AskAsync(
