@@ -1,17 +1,22 @@
+using System.Collections.Concurrent;
 using Prometheus;
 
 namespace ActorRelay.Gateway.Observability;
 
-/// <summary>Every metric ActorRelay exports, in one place, with the <c>actorrelay_</c> prefix and unit suffixes.</summary>
+/// <summary>
+/// Every metric ActorRelay exports, in one place, with the <c>actorrelay_</c> prefix and unit suffixes. Counters carry
+/// no exemplars (each would read the trace context on every increment); the latency histograms link to the trace.
+/// </summary>
 internal static class GatewayMetrics
 {
+    private static readonly ConcurrentDictionary<(string Alias, string Channel), RouteSeries> Routes = new();
     private static readonly double[] LatencyBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
     public static readonly Counter Requests = Prometheus.Metrics.CreateCounter(
         "actorrelay_requests_total",
         "Relayed calls by model alias, channel and HTTP status answered.",
-        new CounterConfiguration { LabelNames = ["model", "channel", "status"] });
+        CounterLabels("model", "channel", "status"));
 
     public static readonly Histogram RequestDuration = Prometheus.Metrics.CreateHistogram(
         "actorrelay_request_duration_seconds",
@@ -26,17 +31,17 @@ internal static class GatewayMetrics
     public static readonly Counter Tokens = Prometheus.Metrics.CreateCounter(
         "actorrelay_tokens_total",
         "Tokens billed, by direction (input, output).",
-        new CounterConfiguration { LabelNames = ["model", "channel", "direction"] });
+        CounterLabels("model", "channel", "direction"));
 
     public static readonly Counter Cost = Prometheus.Metrics.CreateCounter(
         "actorrelay_cost_total",
         "Cost billed in the price table's currency.",
-        new CounterConfiguration { LabelNames = ["model", "channel"] });
+        CounterLabels("model", "channel"));
 
     public static readonly Counter EstimatedUsage = Prometheus.Metrics.CreateCounter(
         "actorrelay_estimated_usage_total",
         "Calls billed with a tokenizer estimate because the vendor reported no usage (a cut stream, a server without usage).",
-        new CounterConfiguration { LabelNames = ["model", "channel"] });
+        CounterLabels("model", "channel"));
 
     public static readonly Gauge StreamsInFlight = Prometheus.Metrics.CreateGauge(
         "actorrelay_streams_in_flight",
@@ -45,11 +50,12 @@ internal static class GatewayMetrics
     public static readonly Counter SoftBudgetExceeded = Prometheus.Metrics.CreateCounter(
         "actorrelay_soft_budget_exceeded_total",
         "Calls let through although they took a soft budget over its limit.",
-        new CounterConfiguration { LabelNames = ["tenant", "project"] });
+        CounterLabels("tenant", "project"));
 
     public static readonly Counter LedgerWriteFailures = Prometheus.Metrics.CreateCounter(
         "actorrelay_ledger_write_failures_total",
-        "Ledger writes that did not reach the journal after retries.");
+        "Ledger writes that did not reach the journal after retries.",
+        CounterLabels());
 
     public static readonly Gauge CircuitState = Prometheus.Metrics.CreateGauge(
         "actorrelay_circuit_state",
@@ -59,26 +65,27 @@ internal static class GatewayMetrics
     public static readonly Counter Attempts = Prometheus.Metrics.CreateCounter(
         "actorrelay_upstream_attempts_total",
         "Upstream attempts by channel and result (success, a failure kind, or rejected_<reason> when the channel refused admission).",
-        new CounterConfiguration { LabelNames = ["channel", "result"] });
+        CounterLabels("channel", "result"));
 
     public static readonly Counter Fallbacks = Prometheus.Metrics.CreateCounter(
         "actorrelay_fallbacks_total",
         "Calls answered by another deployment than the first one planned, or in a later retry round.",
-        new CounterConfiguration { LabelNames = ["model"] });
+        CounterLabels("model"));
 
     public static readonly Counter Retries = Prometheus.Metrics.CreateCounter(
         "actorrelay_retry_rounds_total",
         "Retry rounds started after every planned deployment failed.",
-        new CounterConfiguration { LabelNames = ["model"] });
+        CounterLabels("model"));
 
     public static readonly Counter RateLimited = Prometheus.Metrics.CreateCounter(
         "actorrelay_rate_limited_total",
         "Calls refused with 429 by a key's or tenant's rate limit.",
-        new CounterConfiguration { LabelNames = ["scope"] });
+        CounterLabels("scope"));
 
     public static readonly Counter IdempotentReplays = Prometheus.Metrics.CreateCounter(
         "actorrelay_idempotent_replays_total",
-        "Repeated Idempotency-Key requests answered with the first call's result.");
+        "Repeated Idempotency-Key requests answered with the first call's result.",
+        CounterLabels());
 
     public static readonly Gauge Draining = Prometheus.Metrics.CreateGauge(
         "actorrelay_draining",
@@ -86,5 +93,33 @@ internal static class GatewayMetrics
 
     public static readonly Counter StreamsCutByShutdown = Prometheus.Metrics.CreateCounter(
         "actorrelay_streams_cut_by_shutdown_total",
-        "Streams still running when the drain timeout ran out, ended with an SSE error event.");
+        "Streams still running when the drain timeout ran out, ended with an SSE error event.",
+        CounterLabels());
+
+    private static CounterConfiguration CounterLabels(params string[] names) =>
+        new() { LabelNames = names, ExemplarBehavior = ExemplarBehavior.NoExemplars() };
+
+    /// <summary>The series a served call of <paramref name="alias"/> on <paramref name="channel"/> adds to, found once per call.</summary>
+    public static RouteSeries Route(string alias, string channel) =>
+        Routes.GetOrAdd((alias, channel), static key => new RouteSeries(key.Alias, key.Channel));
+
+    /// <summary>The labelled series of one alias on one channel, looked up once instead of once per series and call.</summary>
+    public sealed class RouteSeries(string alias, string channel)
+    {
+        public Counter.Child Succeeded { get; } = Requests.WithLabels(alias, channel, "200");
+
+        public Histogram.Child Duration { get; } = RequestDuration.WithLabels(alias, channel);
+
+        public Histogram.Child FirstToken { get; } = TimeToFirstToken.WithLabels(alias, channel);
+
+        public Counter.Child InputTokens { get; } = Tokens.WithLabels(alias, channel, "input");
+
+        public Counter.Child OutputTokens { get; } = Tokens.WithLabels(alias, channel, "output");
+
+        public Counter.Child Cost { get; } = GatewayMetrics.Cost.WithLabels(alias, channel);
+
+        public Counter.Child Estimated { get; } = EstimatedUsage.WithLabels(alias, channel);
+
+        public Counter.Child AttemptSucceeded { get; } = Attempts.WithLabels(channel, "success");
+    }
 }

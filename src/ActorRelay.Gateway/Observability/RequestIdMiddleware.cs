@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace ActorRelay.Gateway.Observability;
 
@@ -12,6 +13,8 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestI
     public const string HeaderName = "x-request-id";
     private const int MaxLength = 128;
     private static readonly object ItemKey = new();
+    private static readonly long IdPrefix = Random.Shared.NextInt64(1L << 40);
+    private static long _idCounter;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,7 +34,19 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestI
     private static string? Accept(string candidate) =>
         candidate.Length is > 0 and <= MaxLength && candidate.All(c => c is > ' ' and < '\u007f') ? candidate : null;
 
-    private static string NewId() => "req_" + Guid.CreateVersion7().ToString("N");
+    /// <summary>
+    /// <c>req_</c> and 32 hex digits: the milliseconds since 1970 (so ids sort by time, as a UUIDv7 would), this process's
+    /// random 40-bit prefix and a 40-bit counter. Unique within the process by the counter and across a cluster by the
+    /// prefix, without a system call for random bytes on every request.
+    /// </summary>
+    private static string NewId() =>
+        string.Create(36, (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Interlocked.Increment(ref _idCounter)), static (chars, state) =>
+        {
+            "req_".CopyTo(chars);
+            (state.Item1 & 0xFFFF_FFFF_FFFF).TryFormat(chars[4..], out _, "x12", CultureInfo.InvariantCulture);
+            IdPrefix.TryFormat(chars[16..], out _, "x10", CultureInfo.InvariantCulture);
+            (state.Item2 & 0xFF_FFFF_FFFF).TryFormat(chars[26..], out _, "x10", CultureInfo.InvariantCulture);
+        });
 
     /// <summary>A scope that structured loggers render as a <c>RequestId</c> property.</summary>
     private sealed class RequestIdScope(string requestId) : IReadOnlyList<KeyValuePair<string, object>>

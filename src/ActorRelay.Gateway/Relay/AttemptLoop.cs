@@ -134,7 +134,9 @@ internal sealed partial class AttemptLoop(
             await gate.ReleaseAsync(target.ChannelId, attemptId, admission, new CallOutcome(result.Verdict, tally.HttpStatus, latency, usage.InputTokens, usage.OutputTokens));
         }
 
-        GatewayMetrics.Attempts.WithLabels(target.ChannelId, result.Succeeded ? "success" : (result.Failure ?? FailureKind.Cancelled).ToString().ToLowerInvariant()).Inc();
+        (result.Succeeded
+            ? GatewayMetrics.Route(target.Alias, target.ChannelId).AttemptSucceeded
+            : GatewayMetrics.Attempts.WithLabels(target.ChannelId, (result.Failure ?? FailureKind.Cancelled).ToString().ToLowerInvariant())).Inc();
         return result;
     }
 

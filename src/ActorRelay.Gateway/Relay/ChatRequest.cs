@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
+using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ActorRelay.Core.Protocol;
-using System.Net.Http.Headers;
 using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Routing;
 
@@ -17,33 +15,38 @@ internal sealed class ChatRequest : RelayRequest
 {
     private const string OpenAiPath = "chat/completions";
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
-    private readonly JsonObject _body;
+    private readonly ChatBody _chat;
+    private JsonObject? _document;
     private long? _promptTokens;
 
-    private ChatRequest(JsonObject body, string model, bool stream, bool clientWantsUsage, int? maxOutputTokens, long bodyBytes, ClientProtocol client)
-        : base(model, bodyBytes, client)
+    private ChatRequest(ChatBody chat, JsonObject? document, long bodyBytes, ClientProtocol client)
+        : base(chat.Model, bodyBytes, client)
     {
-        _body = body;
-        Stream = stream;
-        ClientWantsUsage = clientWantsUsage;
-        MaxOutputTokens = maxOutputTokens;
+        _chat = chat;
+        _document = document;
     }
 
-    public override bool Stream { get; }
+    public override bool Stream => _chat.Stream;
 
     /// <summary>Whether the client itself asked for the final usage chunk (<c>stream_options.include_usage</c>).</summary>
-    public bool ClientWantsUsage { get; }
+    public bool ClientWantsUsage => _chat.ClientWantsUsage;
 
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, when the client set one.</summary>
-    public int? MaxOutputTokens { get; }
+    public int? MaxOutputTokens => _chat.MaxOutputTokens;
 
-    public override long PromptTokens => _promptTokens ??= TokenEstimator.Default.CountPrompt(_body);
+    public override long PromptTokens => _promptTokens ??= TokenEstimator.Default.CountPrompt(Document);
+
+    /// <summary>
+    /// The chat body as a document, for what needs one (counting the prompt, translating for another vendor protocol):
+    /// a translated request's own, else parsed from the client's bytes the first time it is needed.
+    /// </summary>
+    private JsonObject Document => _document ??= JsonNode.Parse(_chat.Utf8)!.AsObject();
 
     public override int MaxOutput(int defaultMax) => MaxOutputTokens ?? defaultMax;
 
     public override TokenUsage MaxUsage(int maxOutput) => new(BodyBytes, maxOutput, 0, Estimated: true);
 
-    public override long EstimatePromptTokens(TokenEstimator tokenizer) => tokenizer.CountPrompt(_body);
+    public override long EstimatePromptTokens(TokenEstimator tokenizer) => tokenizer.CountPrompt(Document);
 
     public override UpstreamCall ToUpstreamCall(IVendorProtocol protocol, string vendorModel)
     {
@@ -74,114 +77,26 @@ internal sealed class ChatRequest : RelayRequest
     /// <paramref name="error"/> says what is wrong and <paramref name="param"/> which field.
     /// </summary>
     public static bool TryParse(
-        ReadOnlySpan<byte> utf8, ClientProtocol client, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
+        byte[] utf8, ClientProtocol client, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error, out string? param)
     {
         request = null;
-        param = null;
-        if (!TryParseObject(utf8, out var clientBody, out error))
+        if (!client.TryToChat(utf8, out var chat, out var document, out error, out param)
+            || !ChatBody.TryRead(chat, out var body, out error, out param))
         {
             return false;
         }
 
-        if (!client.TryToChat(clientBody, out var body, out error, out param))
-        {
-            return false;
-        }
-
-        if (body["model"] is not JsonValue modelValue || !modelValue.TryGetValue<string>(out var model) || string.IsNullOrWhiteSpace(model))
-        {
-            (error, param) = ("You must provide a model parameter.", "model");
-            return false;
-        }
-
-        if (body["messages"] is not JsonArray { Count: > 0 } messages)
-        {
-            (error, param) = ("'messages' must be a non-empty array.", "messages");
-            return false;
-        }
-
-        for (var i = 0; i < messages.Count; i++)
-        {
-            if (messages[i] is not JsonObject message || message["role"] is not JsonValue role || !role.TryGetValue<string>(out _))
-            {
-                (error, param) = ($"'messages[{i}]' must be an object with a string 'role'.", $"messages[{i}].role");
-                return false;
-            }
-        }
-
-        var stream = false;
-        if (body["stream"] is { } streamNode && !(streamNode is JsonValue streamValue && streamValue.TryGetValue(out stream)))
-        {
-            (error, param) = ("'stream' must be a boolean.", "stream");
-            return false;
-        }
-
-        var clientWantsUsage = body["stream_options"] is JsonObject options
-            && options["include_usage"] is JsonValue includeUsage
-            && includeUsage.TryGetValue<bool>(out var wants) && wants;
-
-        int? maxOutputTokens = null;
-        foreach (var name in (ReadOnlySpan<string>)["max_tokens", "max_completion_tokens"])
-        {
-            if (body[name] is null)
-            {
-                continue;
-            }
-
-            if (body[name] is not JsonValue limit || PositiveInt(limit) is not { } value)
-            {
-                (error, param) = ($"'{name}' must be a positive integer.", name);
-                return false;
-            }
-
-            maxOutputTokens = value;
-        }
-
-        request = new ChatRequest(body, model, stream, clientWantsUsage, maxOutputTokens, utf8.Length, client);
-        error = null;
+        request = new ChatRequest(body, document, utf8.Length, client);
         return true;
     }
 
-    /// <summary>A positive integer that fits an int, whether the node holds an int, a long (translated requests) or JSON.</summary>
-    private static int? PositiveInt(JsonValue value) =>
-        value.TryGetValue<long>(out var number) && number is > 0 and <= int.MaxValue ? (int)number
-        : value.TryGetValue<int>(out var small) && small > 0 ? small
-        : null;
-
     /// <summary>
     /// The vendor call in <paramref name="protocol"/>. OpenAI-compatible channels get the client's body with the vendor's
-    /// model (no copy, no translation); other protocols get a translated request.
+    /// model (and for streams the usage chunk asked for: <see cref="ChatBody.ForVendor"/>); other protocols get a translated request.
     /// </summary>
     /// <exception cref="TranslationException">The vendor's protocol cannot express the request.</exception>
     private VendorRequest ToVendorRequest(IVendorProtocol protocol, string vendorModel) =>
         protocol.Kind == VendorProtocolKind.OpenAI
-            ? new VendorRequest(OpenAiPath, ToUpstreamBody(vendorModel), [])
-            : protocol.BuildRequest(_body, vendorModel, Stream);
-
-    /// <summary>
-    /// The body sent to an OpenAI-compatible vendor: the vendor's model name, and for streams <c>stream_options.include_usage</c>
-    /// forced on so that the ledger always gets the vendor's own token counts.
-    /// </summary>
-    private byte[] ToUpstreamBody(string vendorModel)
-    {
-        _body["model"] = vendorModel;
-        if (Stream)
-        {
-            if (_body["stream_options"] is not JsonObject options)
-            {
-                options = [];
-                _body["stream_options"] = options;
-            }
-
-            options["include_usage"] = true;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(BodyBytes + 64, int.MaxValue));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            _body.WriteTo(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+            ? new VendorRequest(OpenAiPath, _chat.ForVendor(vendorModel), [])
+            : protocol.BuildRequest(Document, vendorModel, Stream);
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ActorRelay.Core.Translation;
 using ActorRelay.Gateway.Errors;
@@ -22,8 +24,12 @@ internal abstract class ClientProtocol
 
     public abstract ErrorFormat Errors { get; }
 
-    /// <summary>The client's request as an OpenAI chat request, or why it cannot be one (answer 400).</summary>
-    public abstract bool TryToChat(JsonObject clientRequest, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param);
+    /// <summary>
+    /// The client's body as an OpenAI chat body, or why it cannot be one (answer 400). A translated body comes with the
+    /// document it was written from (<paramref name="document"/>); an OpenAI client's own bytes are the chat body as they are.
+    /// </summary>
+    public abstract bool TryToChat(
+        byte[] clientBody, [NotNullWhen(true)] out byte[]? chat, out JsonObject? document, [NotNullWhen(false)] out string? error, out string? param);
 
     /// <summary>A chat completion → the client's answer reporting <paramref name="model"/>.</summary>
     /// <exception cref="TranslationException">The body is not a chat completion.</exception>
@@ -36,9 +42,10 @@ internal abstract class ClientProtocol
     {
         public override ErrorFormat Errors => ErrorFormat.OpenAI;
 
-        public override bool TryToChat(JsonObject clientRequest, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param)
+        public override bool TryToChat(
+            byte[] clientBody, [NotNullWhen(true)] out byte[]? chat, out JsonObject? document, [NotNullWhen(false)] out string? error, out string? param)
         {
-            (chat, error, param) = (clientRequest, null, null);
+            (chat, document, error, param) = (clientBody, null, null, null);
             return true;
         }
 
@@ -47,14 +54,40 @@ internal abstract class ClientProtocol
         public override IStreamTranslator? CreateStreamTranslator(string model) => null;
     }
 
-    private sealed class Anthropic : ClientProtocol
+    /// <summary>A protocol whose requests are translated: parsed, turned into a chat document, and written out.</summary>
+    private abstract class Translated : ClientProtocol
+    {
+        public sealed override bool TryToChat(
+            byte[] clientBody, [NotNullWhen(true)] out byte[]? chat, out JsonObject? document, [NotNullWhen(false)] out string? error, out string? param)
+        {
+            (chat, document, param) = (null, null, null);
+            if (!RelayRequest.TryParseObject(clientBody, out var request, out error) || !TryTranslate(request, out document, out error, out param))
+            {
+                return false;
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(clientBody.Length + 256);
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                document.WriteTo(writer);
+            }
+
+            chat = buffer.WrittenSpan.ToArray();
+            return true;
+        }
+
+        protected abstract bool TryTranslate(
+            JsonObject request, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param);
+    }
+
+    private sealed class Anthropic : Translated
     {
         public override ErrorFormat Errors => ErrorFormat.Anthropic;
 
-        public override bool TryToChat(JsonObject clientRequest, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param)
+        protected override bool TryTranslate(JsonObject request, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param)
         {
             param = null;
-            return AnthropicInbound.TryToOpenAi(clientRequest, out chat, out error);
+            return AnthropicInbound.TryToOpenAi(request, out chat, out error);
         }
 
         public override byte[] TranslateResponse(byte[] chatCompletion, string model) => AnthropicInbound.FromOpenAiResponse(chatCompletion, model);
@@ -62,12 +95,12 @@ internal abstract class ClientProtocol
         public override IStreamTranslator CreateStreamTranslator(string model) => AnthropicInbound.CreateStreamTranslator(model);
     }
 
-    private sealed class OpenAiResponses : ClientProtocol
+    private sealed class OpenAiResponses : Translated
     {
         public override ErrorFormat Errors => ErrorFormat.OpenAI;
 
-        public override bool TryToChat(JsonObject clientRequest, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param) =>
-            ResponsesInbound.TryToOpenAi(clientRequest, out chat, out error, out param);
+        protected override bool TryTranslate(JsonObject request, [NotNullWhen(true)] out JsonObject? chat, [NotNullWhen(false)] out string? error, out string? param) =>
+            ResponsesInbound.TryToOpenAi(request, out chat, out error, out param);
 
         public override byte[] TranslateResponse(byte[] chatCompletion, string model) => ResponsesInbound.FromOpenAiResponse(chatCompletion, model);
 

@@ -310,20 +310,20 @@ internal sealed partial class ModelRelay(
         var usage = tally.Usage(request, route.VendorModel);
         var priced = prices.Current.Price(route.ChannelId, route.VendorModel, usage);
 
-        GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString()).Inc();
-        GatewayMetrics.RequestDuration.WithLabels(route.Alias, route.ChannelId).Observe(elapsed.TotalSeconds);
+        var series = GatewayMetrics.Route(route.Alias, route.ChannelId);
+        (tally.HttpStatus == StatusCodes.Status200OK ? series.Succeeded : GatewayMetrics.Requests.WithLabels(route.Alias, route.ChannelId, tally.HttpStatus.ToString())).Inc();
+        series.Duration.Observe(elapsed.TotalSeconds);
         if (tally.FirstTokenTimestamp != 0)
         {
-            GatewayMetrics.TimeToFirstToken.WithLabels(route.Alias, route.ChannelId)
-                .Observe(Stopwatch.GetElapsedTime(started, tally.FirstTokenTimestamp).TotalSeconds);
+            series.FirstToken.Observe(Stopwatch.GetElapsedTime(started, tally.FirstTokenTimestamp).TotalSeconds);
         }
 
-        GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "input").Inc(usage.InputTokens);
-        GatewayMetrics.Tokens.WithLabels(route.Alias, route.ChannelId, "output").Inc(usage.OutputTokens);
-        GatewayMetrics.Cost.WithLabels(route.Alias, route.ChannelId).Inc((double)priced.Cost);
+        series.InputTokens.Inc(usage.InputTokens);
+        series.OutputTokens.Inc(usage.OutputTokens);
+        series.Cost.Inc((double)priced.Cost);
         if (usage.Estimated)
         {
-            GatewayMetrics.EstimatedUsage.WithLabels(route.Alias, route.ChannelId).Inc();
+            series.Estimated.Inc();
         }
 
         if (!priced.Priced && usage != TokenUsage.None)

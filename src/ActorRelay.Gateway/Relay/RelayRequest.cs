@@ -44,7 +44,7 @@ internal abstract class RelayRequest(string model, long bodyBytes, ClientProtoco
     public abstract (byte[] Body, string ContentType) Answer(byte[] vendorBody, string vendorContentType, IVendorProtocol protocol, ResolvedRoute route, CallTally tally);
 
     /// <summary>The client's body as a JSON object, or the message of a 400 saying why it is not one.</summary>
-    protected static bool TryParseObject(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out JsonObject? body, [NotNullWhen(false)] out string? error)
+    public static bool TryParseObject(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out JsonObject? body, [NotNullWhen(false)] out string? error)
     {
         body = null;
         JsonNode? root;
