@@ -11,8 +11,7 @@ namespace ActorRelay.Gateway.Relay;
 /// </summary>
 internal sealed class ChatBody
 {
-    private const int MaxDepth = 64;
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
     private static readonly byte[] True = "true"u8.ToArray();
     private static readonly byte[] UsageOptions = """{"include_usage":true}"""u8.ToArray();
     private static readonly byte[] UsageOptionsProperty = ""","stream_options":{"include_usage":true}"""u8.ToArray();
@@ -124,30 +123,27 @@ internal sealed class ChatBody
         return quoted;
     }
 
-    private byte[] Apply(Splice only)
+    /// <summary>The body with <paramref name="splices"/> (in the order of their positions) applied.</summary>
+    private byte[] Apply(params ReadOnlySpan<Splice> splices)
     {
-        var result = new byte[Utf8.Length - (only.End - only.Start) + only.Text.Length];
-        var source = Utf8.AsSpan();
-        source[..only.Start].CopyTo(result);
-        only.Text.CopyTo(result.AsSpan(only.Start));
-        source[only.End..].CopyTo(result.AsSpan(only.Start + only.Text.Length));
-        return result;
-    }
+        var length = Utf8.Length;
+        foreach (var splice in splices)
+        {
+            length += splice.Text.Length - (splice.End - splice.Start);
+        }
 
-    private byte[] Apply(Splice first, Splice second)
-    {
-        var result = new byte[Utf8.Length - (first.End - first.Start) - (second.End - second.Start) + first.Text.Length + second.Text.Length];
-        var source = Utf8.AsSpan();
-        var at = 0;
-        source[..first.Start].CopyTo(result);
-        at += first.Start;
-        first.Text.CopyTo(result.AsSpan(at));
-        at += first.Text.Length;
-        source[first.End..second.Start].CopyTo(result.AsSpan(at));
-        at += second.Start - first.End;
-        second.Text.CopyTo(result.AsSpan(at));
-        at += second.Text.Length;
-        source[second.End..].CopyTo(result.AsSpan(at));
+        var result = new byte[length];
+        var (from, at) = (0, 0);
+        foreach (var splice in splices)
+        {
+            Utf8.AsSpan(from, splice.Start - from).CopyTo(result.AsSpan(at));
+            at += splice.Start - from;
+            splice.Text.CopyTo(result.AsSpan(at));
+            at += splice.Text.Length;
+            from = splice.End;
+        }
+
+        Utf8.AsSpan(from).CopyTo(result.AsSpan(at));
         return result;
     }
 
