@@ -82,7 +82,9 @@ public static class GatewayApp
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         services.AddSingleton<GatewayDrain>();
-        services.AddHealthChecks().AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
+        services.AddHealthChecks()
+            .AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag])
+            .AddCheck<DirectoriesReadiness>("directories", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
         var shutdown = builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.DrainTimeoutSeconds + shutdown.LeaveTimeoutSeconds));
         services.AddOpenApi();

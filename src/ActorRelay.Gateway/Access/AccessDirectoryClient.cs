@@ -19,6 +19,9 @@ internal sealed class AccessDirectoryClient(IRequiredActor<AccessDirectoryActor>
         return reply;
     }
 
+    /// <summary>True once this node has read the directory at least once: until then it may not know every entry.</summary>
+    public bool Synced { get; private set; }
+
     /// <summary>Fetches the directory if it changed since this node's version.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -28,5 +31,7 @@ internal sealed class AccessDirectoryClient(IRequiredActor<AccessDirectoryActor>
         {
             cache.Offer(view);
         }
+
+        Synced = true;
     }
 }

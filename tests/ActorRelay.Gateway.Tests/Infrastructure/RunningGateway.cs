@@ -49,8 +49,10 @@ public sealed class RunningGateway : IAsyncDisposable
     public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"actorrelay-gw-{Guid.NewGuid():N}.db");
 
     /// <param name="jsonFile">A JSON configuration file read after the settings and re-read when it changes, like appsettings.json.</param>
+    /// <param name="waitUntilReady">False returns as soon as Kestrel listens, before the node is ready.</param>
     public static async Task<RunningGateway> StartAsync(
-        string? databasePath = null, ILoggerProvider? logs = null, IDictionary<string, string?>? overrides = null, string? jsonFile = null)
+        string? databasePath = null, ILoggerProvider? logs = null, IDictionary<string, string?>? overrides = null, string? jsonFile = null,
+        bool waitUntilReady = true)
     {
         databasePath ??= NewDatabasePath();
         var settings = BaseSettings(databasePath);
@@ -74,7 +76,11 @@ public sealed class RunningGateway : IAsyncDisposable
         });
         await app.StartAsync();
         var gateway = new RunningGateway(app, databasePath, new Uri(app.Urls.First()));
-        await gateway.WaitUntilReadyAsync();
+        if (waitUntilReady)
+        {
+            await gateway.WaitUntilReadyAsync();
+        }
+
         return gateway;
     }
 

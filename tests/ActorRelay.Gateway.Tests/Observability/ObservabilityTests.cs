@@ -55,6 +55,25 @@ public sealed class ObservabilityTests(SharedGateway shared)
     }
 
     [Fact]
+    public async Task Readyz_FromTheFirstMomentItIsHealthy_TheDemoKeyIsAccepted()
+    {
+        await using var gateway = await RunningGateway.StartAsync(waitUntilReady: false);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode readiness;
+        do
+        {
+            using var ready = await gateway.Client.GetAsync("/readyz");
+            readiness = ready.StatusCode;
+        }
+        while (readiness != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+
+        using var call = await gateway.Client.SendAsync(Chat.Request("m-ok", "am I known yet?"));
+
+        Assert.Equal(HttpStatusCode.OK, readiness);
+        Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+    }
+
+    [Fact]
     public async Task Models_ListsTheConfiguredAliases()
     {
         var models = JsonNode.Parse(await Client.GetStringAsync("/v1/models"))!;
