@@ -87,7 +87,8 @@ start_gateway() { # $1 = on (keys + budgets + ledger) | off
     channel bench-stream "x-sim-first-token-delay-ms=$first_token_ms"
     channel bench-slow x-sim-tokens=100000 "x-sim-token-delay-ms=$slow_token_ms")
   # shellcheck disable=SC2086 # GATEWAY_ENV is a list of assignments
-  env ${GATEWAY_ENV:-} "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
+  # MALLOC_ARENA_MAX=2 as the gateway's image sets it (cluster-config/docker/Dockerfile); GATEWAY_ENV can override it.
+  env MALLOC_ARENA_MAX=2 ${GATEWAY_ENV:-} "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
     "ActorRelay__Akka__Journal__ConnectionString=Data Source=$work/journal-$1.db" \
     "ActorRelay__Access__RequireKeys=$switch" "ActorRelay__Ledger__Enabled=$switch" "ActorRelay__Access__AdminKey=$admin_key" \
     ActorRelay__Access__Demo__Enabled=true ActorRelay__Access__Demo__TenantId=demo ActorRelay__Access__Demo__Key=sk-ar-load \

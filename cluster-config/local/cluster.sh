@@ -78,7 +78,7 @@ start() {
   dll=$(gateway_dll)
   began=$(date +%s.%N)
   for n in 1 2 3; do
-    ( cd "$(dirname "$dll")" && exec env $(node_env "$n" | tr '\n' ' ') dotnet "$dll" >"$state/node$n.log" 2>&1 ) &
+    ( cd "$(dirname "$dll")" && exec env MALLOC_ARENA_MAX=2 $(node_env "$n" | tr '\n' ' ') dotnet "$dll" >"$state/node$n.log" 2>&1 ) &
     echo $! >"$state/node$n.pid"
   done
   for _ in $(seq 1 600); do
