@@ -16,8 +16,7 @@ public sealed class LedgerState
 
     private const string TenantScope = "";
 
-    private readonly HashSet<string> _billed = new(StringComparer.Ordinal);
-    private readonly Queue<string> _billedOrder = new();
+    private readonly BilledRequestIds _billed = new();
     private readonly Dictionary<string, UsageTotals> _byModel = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Scope, DateOnly Day), decimal> _spentByDay = new();
     private readonly Dictionary<string, decimal> _spentTotal = new(StringComparer.Ordinal);
@@ -27,8 +26,6 @@ public sealed class LedgerState
     public UsageTotals Totals { get; private set; } = UsageTotals.Zero;
 
     public IReadOnlyDictionary<string, UsageTotals> ByModel => _byModel;
-
-    public IEnumerable<string> RecentRequestIds => _billedOrder;
 
     public int OutstandingReservations => _reservations.Count;
 
@@ -153,10 +150,11 @@ public sealed class LedgerState
     public LedgerSnapshot ToSnapshot() => new(
         Totals,
         new Dictionary<string, UsageTotals>(_byModel),
-        _billedOrder.ToList(),
+        [],
         _budgets.Select(budget => new ScopedBudget(NullIfTenant(budget.Key), budget.Value)).ToList(),
         _spentByDay.Select(spent => new ScopedSpending(NullIfTenant(spent.Key.Scope), spent.Key.Day, spent.Value)).ToList(),
-        _spentTotal.Select(spent => new ScopedSpending(NullIfTenant(spent.Key), null, spent.Value)).ToList());
+        _spentTotal.Select(spent => new ScopedSpending(NullIfTenant(spent.Key), null, spent.Value)).ToList(),
+        _billed.ToBytes());
 
     public static LedgerState Restore(LedgerSnapshot snapshot)
     {
@@ -166,10 +164,13 @@ public sealed class LedgerState
             state._byModel[model] = modelTotals;
         }
 
+        // Snapshots written before the window was hashed list the ids themselves; either way the oldest come first.
         foreach (var requestId in snapshot.RecentRequestIds)
         {
-            state.Remember(requestId);
+            state._billed.Add(requestId);
         }
+
+        state._billed.AddAll(snapshot.BilledRequestIdHashes);
 
         foreach (var budget in snapshot.Budgets ?? [])
         {
@@ -192,7 +193,7 @@ public sealed class LedgerState
     private void ApplyCost(LedgerEvents.CostRecorded cost)
     {
         _reservations.Remove(cost.RequestId);
-        if (!Remember(cost.RequestId))
+        if (!_billed.Add(cost.RequestId))
         {
             return;
         }
@@ -263,22 +264,6 @@ public sealed class LedgerState
         }
     }
 
-    private bool Remember(string requestId)
-    {
-        if (!_billed.Add(requestId))
-        {
-            return false;
-        }
-
-        _billedOrder.Enqueue(requestId);
-        if (_billedOrder.Count > DeduplicationWindow)
-        {
-            _billed.Remove(_billedOrder.Dequeue());
-        }
-
-        return true;
-    }
-
     private static string ScopeOf(string? projectId) => projectId ?? TenantScope;
 
     private static string? NullIfTenant(string scope) => scope == TenantScope ? null : scope;
@@ -289,13 +274,16 @@ public sealed class LedgerState
 }
 
 /// <summary>A ledger snapshot: totals, budgets, spending, and the request ids inside the de-duplication window.</summary>
+/// <param name="RecentRequestIds">The window as snapshots before its ids were hashed kept it (read, no longer written).</param>
+/// <param name="BilledRequestIdHashes">The window: each billed request id's 128-bit XxHash, little-endian, oldest first.</param>
 public sealed record LedgerSnapshot(
     UsageTotals Totals,
     IReadOnlyDictionary<string, UsageTotals> ByModel,
     IReadOnlyList<string> RecentRequestIds,
     IReadOnlyList<ScopedBudget>? Budgets = null,
     IReadOnlyList<ScopedSpending>? DailySpending = null,
-    IReadOnlyList<ScopedSpending>? TotalSpending = null) : IActorRelayMessage;
+    IReadOnlyList<ScopedSpending>? TotalSpending = null,
+    byte[]? BilledRequestIdHashes = null) : IActorRelayMessage;
 
 public sealed record ScopedBudget(string? ProjectId, BudgetSpec Budget);
 

@@ -55,4 +55,39 @@ public sealed class LedgerStateTests
         Assert.Equal(original.ByModel["m2"], restored.ByModel["m2"]);
         Assert.Null(restored.Decide(Cost("a")));
     }
+
+    [Fact]
+    public void Restore_FromASnapshotThatListsTheIdsThemselves_StillRefusesThem()
+    {
+        var written = new LedgerSnapshot(new UsageTotals(2, 20, 40, 0, 1m), new Dictionary<string, UsageTotals>(), ["a", "b"]);
+
+        var restored = LedgerState.Restore(written);
+
+        Assert.Null(restored.Decide(Cost("a")));
+        Assert.Null(restored.Decide(Cost("b")));
+        Assert.NotNull(restored.Decide(Cost("c")));
+        Assert.Null(LedgerState.Restore(restored.ToSnapshot()).Decide(Cost("b")));
+    }
+
+    [Fact]
+    public void Snapshot_OfAFullWindow_Keeps16BytesPerIdAndForgetsTheOldestInOrder()
+    {
+        var state = new LedgerState();
+        for (var i = 0; i <= LedgerState.DeduplicationWindow; i++)
+        {
+            state.Apply(Cost($"req_{i:D32}"));
+        }
+
+        var snapshot = state.ToSnapshot();
+        var restored = LedgerState.Restore(snapshot);
+        restored.Apply(Cost("req_next"));
+
+        Assert.Equal(LedgerState.DeduplicationWindow * 16, snapshot.BilledRequestIdHashes!.Length);
+        Assert.Empty(snapshot.RecentRequestIds);
+        Assert.NotNull(state.Decide(Cost($"req_{0:D32}")));
+        Assert.Null(state.Decide(Cost($"req_{1:D32}")));
+        Assert.NotNull(restored.Decide(Cost($"req_{1:D32}")));
+        Assert.Null(restored.Decide(Cost($"req_{2:D32}")));
+        Assert.Null(restored.Decide(Cost("req_next")));
+    }
 }
