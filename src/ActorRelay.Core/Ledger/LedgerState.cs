@@ -20,6 +20,7 @@ public sealed class LedgerState
     private readonly Dictionary<string, UsageTotals> _byModel = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Scope, DateOnly Day), decimal> _spentByDay = new();
     private readonly Dictionary<string, decimal> _spentTotal = new(StringComparer.Ordinal);
+    private DateOnly _spendingKeptFrom = DateOnly.MinValue;
     private readonly Dictionary<string, BudgetSpec> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
 
@@ -207,9 +208,11 @@ public sealed class LedgerState
             _spentTotal[scope] = _spentTotal.GetValueOrDefault(scope) + cost.Cost;
         }
 
+        // Once per new day, not per call: a scan of every scope's days for each billed call was the ledger's hot loop.
         var oldest = day.AddDays(-SpendingDaysKept);
-        if (_spentByDay.Keys.Any(key => key.Day < oldest))
+        if (oldest > _spendingKeptFrom)
         {
+            _spendingKeptFrom = oldest;
             foreach (var stale in _spentByDay.Keys.Where(key => key.Day < oldest).ToList())
             {
                 _spentByDay.Remove(stale);

@@ -90,4 +90,21 @@ public sealed class LedgerStateTests
         Assert.Null(restored.Decide(Cost($"req_{2:D32}")));
         Assert.Null(restored.Decide(Cost("req_next")));
     }
+
+    [Fact]
+    public void Apply_ACostMoreThanTheKeptDaysLater_DropsTheOldDaysSpending()
+    {
+        var state = new LedgerState();
+        state.Apply(Cost("a"));
+        state.Apply(Cost("b") with { FinishedAt = DateTimeOffset.UnixEpoch.AddDays(LedgerState.SpendingDaysKept - 1) });
+        var keptBoth = state.ToSnapshot().DailySpending!.Count;
+
+        state.Apply(Cost("c") with { FinishedAt = DateTimeOffset.UnixEpoch.AddDays(LedgerState.SpendingDaysKept + 1) });
+
+        var epoch = DateOnly.FromDateTime(DateTime.UnixEpoch);
+        Assert.Equal(2, keptBoth);
+        Assert.Equal(
+            [epoch.AddDays(LedgerState.SpendingDaysKept - 1), epoch.AddDays(LedgerState.SpendingDaysKept + 1)],
+            state.ToSnapshot().DailySpending!.Select(spent => spent.Day!.Value).Order());
+    }
 }
