@@ -19,8 +19,6 @@ internal sealed class BilledRequestIds
     private readonly HashSet<UInt128> _billed = [];
     private readonly Queue<UInt128> _order = new();
 
-    public int Count => _order.Count;
-
     public bool Contains(string requestId) => _billed.Contains(Hash(requestId));
 
     /// <summary>Remembers <paramref name="requestId"/>; false when it is in the window already.</summary>

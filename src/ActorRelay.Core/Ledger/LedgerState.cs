@@ -20,9 +20,9 @@ public sealed class LedgerState
     private readonly Dictionary<string, UsageTotals> _byModel = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Scope, DateOnly Day), decimal> _spentByDay = new();
     private readonly Dictionary<string, decimal> _spentTotal = new(StringComparer.Ordinal);
-    private DateOnly _spendingKeptFrom = DateOnly.MinValue;
     private readonly Dictionary<string, BudgetSpec> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
+    private DateOnly _spendingKeptFrom = DateOnly.MinValue;
 
     public UsageTotals Totals { get; private set; } = UsageTotals.Zero;
 
@@ -208,7 +208,7 @@ public sealed class LedgerState
             _spentTotal[scope] = _spentTotal.GetValueOrDefault(scope) + cost.Cost;
         }
 
-        // Once per new day, not per call: a scan of every scope's days for each billed call was the ledger's hot loop.
+        // Pruned once per new day, not on every call (which cost a closure and a scan of every scope's days).
         var oldest = day.AddDays(-SpendingDaysKept);
         if (oldest > _spendingKeptFrom)
         {
