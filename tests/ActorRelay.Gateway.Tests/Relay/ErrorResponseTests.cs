@@ -99,8 +99,11 @@ public sealed class ErrorResponseTests(SharedGateway shared)
     [Fact]
     public async Task ChannelAtConcurrencyLimit_Is429WithRetryAfter()
     {
+        // The gateway is shared: the vendor has seen other tests' calls, so the first call is in flight only once the count
+        // passes what it was before that call.
+        var before = shared.Gateway.VendorMonitor.RequestsReceived;
         var first = Client.SendAsync(Chat.Request("m-narrow", "first"));
-        await Eventually.TrueAsync(() => shared.Gateway.VendorMonitor.RequestsReceived > 0 && !first.IsCompleted, "the first call is in flight");
+        await Eventually.TrueAsync(() => shared.Gateway.VendorMonitor.RequestsReceived > before && !first.IsCompleted, "the first call is in flight");
         await Task.Delay(200);
 
         using var second = await Client.SendAsync(Chat.Request("m-narrow", "second"));
