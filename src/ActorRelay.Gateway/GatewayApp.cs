@@ -93,7 +93,7 @@ public static class GatewayApp
         services.AddAkka(akkaOptions.SystemName, akka => akka.AddActorRelay(akkaOptions));
         // Registered after the ActorSystem and the in-process vendor: stopped before them, it drains while they still run.
         services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
-        services.AddSingleton<IMaterializer>(provider => provider.GetRequiredService<ActorSystem>().Materializer());
+        services.AddSingleton(provider => provider.GetRequiredService<ActorSystem>().Materializer());
     }
 
     private static ActorRelayAkkaOptions AkkaOptions(IConfiguration configuration)

@@ -28,25 +28,25 @@ public static class SseRelay
 
     /// <summary>
     /// The graph, built and fused once: a stream only materializes it (building and fusing a graph per stream cost more
-    /// than running it). Each materialization hands out a slot through which its stream's upstream and handler arrive.
-    /// The whole graph runs fused in one island, so the source reads exactly when downstream asks.
+    /// than running it). Each materialization gets its stream (upstream and handler) as an attribute, so the source has
+    /// it from the start and reads at the first pull, without waiting for it to arrive by a message. The whole graph runs
+    /// fused in one island, so the source reads exactly when downstream asks.
     /// </summary>
-    private static readonly IGraph<ClosedShape, (TaskCompletionSource<Run>, UniqueKillSwitch, Task<Done>)> Blueprint = Fusing.Aggressive(
+    private static readonly IGraph<ClosedShape, (UniqueKillSwitch, Task<Done>)> Blueprint = Fusing.Aggressive(
         Source.FromGraph(new UpstreamEvents())
-            .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Both)
+            .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Right)
             .SelectAsync(1, static batch => batch.Run.DeliverAsync(batch.Events))
             .TakeWhile(static delivered => delivered)
-            .ToMaterialized(Sink.Ignore<bool>(), static (left, done) => (left.Item1, left.Item2, done)));
+            .ToMaterialized(Sink.Ignore<bool>(), Keep.Both));
 
     public static async Task RunAsync(
         Stream upstream,
         Func<IReadOnlyList<SseEvent>, Task> handleEvents,
-        IMaterializer materializer,
+        ActorMaterializer materializer,
         CancellationToken cancellationToken)
     {
         var run = new Run(upstream, handleEvents, cancellationToken);
-        var (slot, killSwitch, completion) = materializer.Materialize(Blueprint);
-        slot.SetResult(run);
+        var (killSwitch, completion) = materializer.Materialize(Blueprint, new Attributes(run));
         await using var abort = cancellationToken.Register(
             () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
         try
@@ -74,8 +74,9 @@ public static class SseRelay
     /// <summary>
     /// One stream: reads the upstream body into one small buffer and parses it. A chunk is parsed (its events copied
     /// out) before the next read overwrites the buffer. Disposing is idempotent: the graph and the relay's end both do it.
+    /// It is an attribute only to reach its materialization's source stage.
     /// </summary>
-    private sealed class Run(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken) : IAsyncDisposable
+    private sealed class Run(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
     {
         private readonly byte[] _buffer = new byte[ReadBufferBytes];
         private readonly SseParser _parser = new();
@@ -116,10 +117,10 @@ public static class SseRelay
     }
 
     /// <summary>
-    /// The source: waits for its stream's <see cref="Run"/>, then reads and parses the upstream body only when
+    /// The source: reads and parses its stream's upstream body (the <see cref="Run"/> it was materialized with) only when
     /// downstream pulls, pushing the events of each read that held any; ends with the body.
     /// </summary>
-    private sealed class UpstreamEvents : GraphStageWithMaterializedValue<SourceShape<Batch>, TaskCompletionSource<Run>>
+    private sealed class UpstreamEvents : GraphStage<SourceShape<Batch>>
     {
         private readonly Outlet<Batch> _out = new("upstream-sse.out");
 
@@ -129,59 +130,37 @@ public static class SseRelay
 
         protected override Attributes InitialAttributes { get; } = Attributes.CreateName("upstream-sse");
 
-        public override ILogicAndMaterializedValue<TaskCompletionSource<Run>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
-        {
-            var slot = new TaskCompletionSource<Run>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return new LogicAndMaterializedValue<TaskCompletionSource<Run>>(new Logic(this, slot.Task), slot);
-        }
+        protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+            new Logic(this, inheritedAttributes.GetAttribute<Run>() ?? throw new InvalidOperationException("The SSE relay graph was materialized without its stream."));
 
         private sealed class Logic : OutGraphStageLogic
         {
             private readonly UpstreamEvents _stage;
-            private readonly Task<Run> _slot;
+            private readonly Run _run;
             private Action<Task<int>>? _onRead;
-            private Run? _run;
-            private bool _pulled;
 
-            public Logic(UpstreamEvents stage, Task<Run> slot) : base(stage.Shape)
+            public Logic(UpstreamEvents stage, Run run) : base(stage.Shape)
             {
                 _stage = stage;
-                _slot = slot;
+                _run = run;
                 SetHandler(stage._out, this);
             }
 
             public override void PreStart()
             {
                 _onRead = GetAsyncCallback<Task<int>>(Read);
-                _ = _slot.ContinueWith(static (slot, state) => ((Action<Run>)state!)(slot.Result), GetAsyncCallback<Run>(Started), TaskContinuationOptions.ExecuteSynchronously);
             }
 
-            public override void OnPull()
-            {
-                _pulled = true;
-                if (_run is not null)
-                {
-                    ReadNext();
-                }
-            }
+            public override void OnPull() => ReadNext();
 
             // However the stage stops (downstream cancelled, the kill switch, the end of the body), the upstream goes with it.
-            public override void PostStop() => _ = _run?.DisposeAsync();
-
-            private void Started(Run run)
-            {
-                _run = run;
-                if (_pulled)
-                {
-                    ReadNext();
-                }
-            }
+            public override void PostStop() => _ = _run.DisposeAsync();
 
             private void ReadNext()
             {
                 while (true)
                 {
-                    var read = _run!.ReadAsync();
+                    var read = _run.ReadAsync();
                     if (!read.IsCompletedSuccessfully)
                     {
                         _ = read.AsTask().ContinueWith(static (task, state) => ((Action<Task<int>>)state!)(task), _onRead, TaskContinuationOptions.ExecuteSynchronously);
@@ -216,13 +195,12 @@ public static class SseRelay
                     return true;
                 }
 
-                var events = _run!.Parse(read);
+                var events = _run.Parse(read);
                 if (events.Length == 0)
                 {
                     return false;
                 }
 
-                _pulled = false;
                 Push(_stage._out, new Batch(_run, events));
                 return true;
             }

@@ -22,7 +22,7 @@ namespace ActorRelay.Gateway.Relay;
 /// protocol than OpenAI gets a translated request; its answer, stream events and errors are translated back to OpenAI's
 /// shape, then into the client's protocol (<see cref="ClientProtocol"/>). The OpenAI-to-OpenAI path translates nothing.
 /// </summary>
-internal sealed partial class UpstreamAttempt(UpstreamClient upstream, IMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
+internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
 {
     private const int ClientClosedRequest = 499;
 

@@ -13,7 +13,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     {
     }
 
-    private IMaterializer Materializer => Sys.Materializer();
+    private ActorMaterializer Materializer => Sys.Materializer();
 
     [Fact]
     public async Task RunAsync_FiniteStream_DeliversEveryEventInOrderAndDisposesUpstream()
