@@ -110,10 +110,10 @@ start_gateway() { # $1 = on (keys + budgets + ledger) | off
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+status_mb() { awk -v key="$2:" '$1 == key {printf "%.0f", $2 / 1024}' "/proc/$1/status"; } # $1 pid, $2 VmHWM (peak RSS) | VmRSS
 rss_sampler() { # $1 pid, $2 file: keeps the highest VmRSS (MB) seen, sampled every 0.2 s, until killed
   local max=0 now
-  while now=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null) && [ -n "$now" ]; do
+  while now=$(status_mb "$1" VmRSS 2>/dev/null) && [ -n "$now" ]; do
     [ "$now" -gt "$max" ] && max=$now && echo "$max" >"$2"
     sleep 0.2
   done
@@ -153,7 +153,7 @@ run() { # $1 scenario, $2 target, then load's arguments without the seconds
     during=$(cat "$work/rss-during")
     cpu=$(awk -v t=$(($(cpu_ticks "$gateway_pid") - before)) -v r="$(field rps "$line")" -v d="$duration" -v hz="$(getconf CLK_TCK)" \
       'BEGIN {printf "%.3f", (r > 0 ? (t / hz) * 1000 / (r * d) : 0)}')
-    rss=$(peak_rss_mb "$gateway_pid")
+    rss=$(status_mb "$gateway_pid" VmHWM)
   fi
   results+=("$scenario|$target|$conns|$line|$cpu|$rss|$during")
   echo "$scenario | $target | c=$conns | $line | cpu_s_per_1000=$cpu | peak_rss_mb=$rss | rss_during_mb=$during" >&2
@@ -193,7 +193,7 @@ for target in direct nginx gateway; do
   run "$ns50" "$target" "$base/chat/completions" "$m50" false 64 "$d50" "$auth"
   run "$st" "$target" "$base/chat/completions" "$ms" true 32 "$ds" "$auth"
 done
-plain_peak_rss=$(peak_rss_mb "$gateway_pid")
+plain_peak_rss=$(status_mb "$gateway_pid" VmHWM)
 
 open_result=""
 if [ "$open_streams" -gt 0 ]; then
@@ -206,11 +206,11 @@ kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
 start_gateway on
 warm "gateway, keys + budgets + ledger" "http://$gateway/v1" bench bench-stream "" sk-ar-load
 run "$ns0" "gateway, keys + budgets + ledger" "http://$gateway/v1/chat/completions" bench false 32 "" sk-ar-load
-keys_peak_rss=$(peak_rss_mb "$gateway_pid")
+keys_peak_rss=$(status_mb "$gateway_pid" VmHWM)
 elapsed=$(( $(date +%s) - started ))
 
 # --- report ---
-lookup() { # $1 scenario, $2 target, $3 field -> value from the RESULT line or the cpu/rss columns
+lookup() { # $1 scenario, $2 target, $3 field -> value from the RESULT line or the cpu / rss / during columns
   local r name target conns line cpu rss during
   for r in "${results[@]}"; do
     IFS='|' read -r name target conns line cpu rss during <<<"$r"
@@ -221,21 +221,19 @@ lookup() { # $1 scenario, $2 target, $3 field -> value from the RESULT line or t
 }
 calc() { awk "BEGIN {printf \"$1\", $2}"; }
 verdict() { awk "BEGIN {print ($1) ? \"pass\" : \"fail\"}"; }
+added() { calc %.2f "$(lookup "$1" "$2" "$3") - $(lookup "$1" direct "$3")"; } # $1 scenario, $2 via, $3 field: via minus direct
 
 g0=$(lookup "$ns0" gateway rps) n0=$(lookup "$ns0" nginx rps) on0=$(lookup "$ns0" "gateway, keys + budgets + ledger" rps)
-add50_p50=$(calc %.2f "$(lookup "$ns50" gateway p50) - $(lookup "$ns50" direct p50)")
-add50_p99=$(calc %.2f "$(lookup "$ns50" gateway p99) - $(lookup "$ns50" direct p99)")
-ttft_p50=$(calc %.2f "$(lookup "$st" gateway ttft_p50) - $(lookup "$st" direct ttft_p50)")
-ttft_p99=$(calc %.2f "$(lookup "$st" gateway ttft_p99) - $(lookup "$st" direct ttft_p99)")
+add50_p50=$(added "$ns50" gateway p50) add50_p99=$(added "$ns50" gateway p99)
+ttft_p50=$(added "$st" gateway ttft_p50) ttft_p99=$(added "$st" gateway ttft_p99)
 # nginx's own additions in the same run: the floor of one more proxy hop on this machine, for reading the latency targets.
-nginx50_p50=$(calc %.2f "$(lookup "$ns50" nginx p50) - $(lookup "$ns50" direct p50)")
-nginx50_p99=$(calc %.2f "$(lookup "$ns50" nginx p99) - $(lookup "$ns50" direct p99)")
-nginx_ttft_p50=$(calc %.2f "$(lookup "$st" nginx ttft_p50) - $(lookup "$st" direct ttft_p50)")
-nginx_ttft_p99=$(calc %.2f "$(lookup "$st" nginx ttft_p99) - $(lookup "$st" direct ttft_p99)")
+nginx50_p50=$(added "$ns50" nginx p50) nginx50_p99=$(added "$ns50" nginx p99)
+nginx_ttft_p50=$(added "$st" nginx ttft_p50) nginx_ttft_p99=$(added "$st" nginx ttft_p99)
 body_added=$(calc %.2f "($(lookup "$st" gateway p50) - $(lookup "$st" gateway ttft_p50)) - ($(lookup "$st" direct p50) - $(lookup "$st" direct ttft_p50))")
 cpu0=$(lookup "$ns0" gateway cpu)
 # RSS under the non-stream load: the highest RSS sampled while it ran, on either gateway.
-ns_rss=$(printf '%s\n' "$(lookup "$ns0" gateway during)" "$(lookup "$ns50" gateway during)" "$(lookup "$ns0" "gateway, keys + budgets + ledger" during)" | sort -n | tail -1)
+rss0=$(lookup "$ns0" gateway during) rss50=$(lookup "$ns50" gateway during) rss_on=$(lookup "$ns0" "gateway, keys + budgets + ledger" during)
+ns_rss=$(printf '%s\n' "$rss0" "$rss50" "$rss_on" | sort -n | tail -1)
 open_rss="" open_per=""
 if [ -n "$open_result" ]; then
   open_rss=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["peak_rss_mb"])' "$open_result")
@@ -273,7 +271,7 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo "| streaming, added TTFT p99 ≤ 3 ms | $ttft_p99 ms (nginx: $nginx_ttft_p99 ms) | $(verdict "$ttft_p99 <= 3") |"
   echo "| streaming, no delay per chunk: added (whole − TTFT) p50 ≤ 1 ms over a 16-token stream | $body_added ms | $(verdict "$body_added <= 1") |"
   echo "| gateway CPU per non-stream request ≤ 0.15 ms (s per 1,000) | $cpu0 | $(verdict "$cpu0 <= 0.15") |"
-  echo "| RSS under the non-stream load ≤ 250 MB (highest RSS sampled during the non-stream scenarios, either gateway) | $ns_rss MB (plain $(lookup "$ns0" gateway during) / $(lookup "$ns50" gateway during) MB at 0 / 50 ms, keys + budgets + ledger $(lookup "$ns0" "gateway, keys + budgets + ledger" during) MB) | $(verdict "$ns_rss <= 250") |"
+  echo "| RSS under the non-stream load ≤ 250 MB (highest RSS sampled during the non-stream scenarios, either gateway) | $ns_rss MB (plain $rss0 / $rss50 MB at 0 / 50 ms, keys + budgets + ledger $rss_on MB) | $(verdict "$ns_rss <= 250") |"
   echo "| (not a target) the processes' high-water marks, warm-ups and streams included | plain $plain_peak_rss MB, keys + budgets + ledger $keys_peak_rss MB | |"
   if [ -n "$open_result" ]; then
     echo "| $open_streams open streams < 1 GiB | $open_rss MB | $(verdict "$open_rss < 1024") |"
@@ -302,9 +300,9 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo "|---|---|---|---|---|---|"
   for scenario in "$ns0" "$ns50" "$st"; do
     for via in nginx gateway; do
-      row="| $scenario | $via | $(calc %.2f "$(lookup "$scenario" "$via" p50) - $(lookup "$scenario" direct p50)") | $(calc %.2f "$(lookup "$scenario" "$via" p99) - $(lookup "$scenario" direct p99)")"
+      row="| $scenario | $via | $(added "$scenario" "$via" p50) | $(added "$scenario" "$via" p99)"
       if [ "$scenario" = "$st" ]; then
-        row+=" | $(calc %.2f "$(lookup "$st" "$via" ttft_p50) - $(lookup "$st" direct ttft_p50)") | $(calc %.2f "$(lookup "$st" "$via" ttft_p99) - $(lookup "$st" direct ttft_p99)") |"
+        row+=" | $(added "$st" "$via" ttft_p50) | $(added "$st" "$via" ttft_p99) |"
       else
         row+=" | | |"
       fi
