@@ -23,6 +23,9 @@ public sealed class SimulatedVendorMonitor
     /// <summary>Streaming requests in progress (from request start, first-token delay included, until they end).</summary>
     public int ActiveStreams => Volatile.Read(ref activeStreams);
 
+    /// <summary>True once the stream whose last user message equals <paramref name="marker"/> has arrived (from its request start, before any first-token delay).</summary>
+    public bool Started(string marker) => Find(marker) is not null;
+
     /// <summary>Token chunks written and flushed so far by the stream whose last user message equals <paramref name="marker"/>; 0 if unknown.</summary>
     public long TokensWritten(string marker) => Find(marker)?.TokensWritten ?? 0;
 

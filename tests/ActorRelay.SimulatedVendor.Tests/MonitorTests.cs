@@ -65,8 +65,10 @@ public sealed class MonitorTests
             Content = new StringContent(VendorHarness.ChatBody(Marker, stream: true).ToJsonString()),
         };
 
+        Assert.False(vendor.Monitor.Started(Marker));
         var pending = vendor.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
         await VendorHarness.EventuallyAsync(() => vendor.Monitor.ActiveStreams == 1, "the stream started");
+        Assert.True(vendor.Monitor.Started(Marker));
         await leave.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
