@@ -41,6 +41,7 @@ public sealed class ChannelLease(string channelId)
     private int _failed;
     private int _cancelled;
     private double _healthyLatencyMs;
+    private TaskCompletionSource? _answer;
 
     public string ChannelId { get; } = channelId;
 
@@ -59,8 +60,8 @@ public sealed class ChannelLease(string channelId)
             _leaseSeconds = leaseSeconds;
             _largestCall = Math.Max(_largestCall, tokens);
             wake = false;
-            var fresh = _active && now < _freshUntilMs;
-            if (!fresh || _inFlight >= _slots || (_metered && (_requests < 1 || _tokens < tokens)))
+            var fresh = Fresh(now);
+            if (!fresh || !Fits(tokens))
             {
                 wake = !_active && !_wakeRequested;
                 _wakeRequested |= wake;
@@ -75,16 +76,54 @@ public sealed class ChannelLease(string channelId)
                 return LeaseDecision.Ask;
             }
 
-            _inFlight++;
-            _peak = Math.Max(_peak, _inFlight + _misses);
-            _admitted++;
-            if (_metered)
+            Take(tokens);
+            return LeaseDecision.Admitted;
+        }
+    }
+
+    /// <summary>
+    /// Admits on the slice a call that the entity refused for want of a slot: this node's report may have reached the
+    /// entity first and reserved that slot for this very call. Counts neither a miss nor a refusal.
+    /// </summary>
+    internal bool TryAdmitRefused(long tokens)
+    {
+        var now = Environment.TickCount64;
+        lock (_lock)
+        {
+            if (!Fresh(now) || !Fits(tokens))
             {
-                _requests--;
-                _tokens -= tokens;
+                return false;
             }
 
-            return LeaseDecision.Admitted;
+            Take(tokens);
+            return true;
+        }
+    }
+
+    /// <summary>Completes when the report in flight (if any) has its answer applied.</summary>
+    internal Task Answered()
+    {
+        lock (_lock)
+        {
+            return _answer?.Task ?? Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The node holds a slice whose grant is recent enough to admit on.</summary>
+    private bool Fresh(long now) => _active && now < _freshUntilMs;
+
+    /// <summary>A slot is free on the slice and, when it is metered, the allowance covers one more request of <paramref name="tokens"/>.</summary>
+    private bool Fits(long tokens) => _inFlight < _slots && (!_metered || (_requests >= 1 && _tokens >= tokens));
+
+    private void Take(long tokens)
+    {
+        _inFlight++;
+        _peak = Math.Max(_peak, _inFlight + _misses);
+        _admitted++;
+        if (_metered)
+        {
+            _requests--;
+            _tokens -= tokens;
         }
     }
 
@@ -178,6 +217,7 @@ public sealed class ChannelLease(string channelId)
                 outcomes);
             (_peak, _misses, _largestCall) = (_inFlight, 0, 0);
             (_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs) = (0, 0, 0, 0, 0, 0);
+            _answer ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return report;
         }
     }
@@ -195,6 +235,8 @@ public sealed class ChannelLease(string channelId)
             _requests = grant.Metered ? _requests + grant.Requests : 0;
             _tokens = grant.Metered ? _tokens + grant.Tokens : 0;
             _freshUntilMs = sentAtMs + FreshForMs;
+            _answer?.TrySetResult();
+            _answer = null;
         }
     }
 

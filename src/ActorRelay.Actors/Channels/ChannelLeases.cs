@@ -45,6 +45,34 @@ public sealed class ChannelLeases
         return default;
     }
 
+    /// <summary>
+    /// A second chance for a call that the entity refused for want of a slot: this node's report can reach the entity
+    /// before the call's ask and reserve the slot for it, so once that report's answer is applied (waiting at most
+    /// <paramref name="wait"/>), the call is admitted on the slice if it has room. Null: the refusal stands.
+    /// </summary>
+    public async ValueTask<ChannelLease?> TryAdmitRefusedAsync(string channelId, long tokens, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (_holder is null || !_leases.TryGetValue(channelId, out var lease))
+        {
+            return null;
+        }
+
+        var answered = lease.Answered();
+        if (!answered.IsCompleted)
+        {
+            try
+            {
+                await answered.WaitAsync(wait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+
+        return lease.TryAdmitRefused(tokens) ? lease : null;
+    }
+
     /// <summary>Ends a call that <paramref name="lease"/> admitted with <paramref name="tokens"/> reserved.</summary>
     public void Release(ChannelLease lease, long tokens, CallOutcome outcome)
     {

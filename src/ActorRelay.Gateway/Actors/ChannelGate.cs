@@ -56,7 +56,10 @@ internal sealed class ChannelGate(IRequiredActor<ChannelActor> channels, Channel
                 return new ChannelAdmission(null, null, tokens);
             case ChannelCommands.Rejected rejected:
                 board.Update(rejected.Health);
-                return new ChannelAdmission(rejected, null, tokens);
+                return rejected.Reason == RejectionReason.ConcurrencyLimit
+                    && await leases.TryAdmitRefusedAsync(channelId, tokens, AskTimeout, cancellationToken) is { } lease
+                    ? new ChannelAdmission(null, lease, tokens)
+                    : new ChannelAdmission(rejected, null, tokens);
             default:
                 throw new InvalidOperationException($"Channel '{channelId}' answered an admission with {reply.GetType().Name}.");
         }

@@ -61,6 +61,33 @@ public sealed class ChannelLeaseClusterSpecs
     }
 
     [Fact]
+    public async Task Admission_WhoseAskReachesTheEntityAfterTheNodesFirstReport_IsAdmittedOnTheSlice_AndTheLimitHolds()
+    {
+        _directory.Policy = new ChannelPolicy(1, new CircuitBreakerOptions(), null);
+        await using var node = await Node.StartAsync(_directory, null);
+
+        // The first call finds no lease and wakes the node's holder, whose report here is answered before the call's ask
+        // reaches the entity: the one slot is then reserved for the node, and the entity refuses the ask.
+        Assert.Null(node.TryAdmitOnLease("first", 60, 10));
+        await AssertEventuallyAsync(() =>
+        {
+            Assert.NotNull(node.Health.Last);
+            return Task.CompletedTask;
+        });
+        var asked = await node.AskAsync("first", 60, 10);
+        Assert.Equal(RejectionReason.ConcurrencyLimit, asked.Rejection?.Reason);
+
+        var first = await node.SecondChanceAsync(asked);
+        Assert.True(first.Admitted, "the call gets the slot its node's report reserved");
+        Assert.NotNull(first.Lease);
+        var second = await node.AdmitAsync("second", 60, 10);
+        Assert.Equal(RejectionReason.ConcurrencyLimit, second.Rejection?.Reason);
+
+        node.Release(first, Healthy);
+        await AssertEventuallyAsync(async () => Assert.True((await node.AdmitAsync($"third-{Guid.NewGuid():N}", 60, 10)).Admitted));
+    }
+
+    [Fact]
     public async Task BreakerTrip_OnOneNode_RevokesTheLeasesOfBothNodes()
     {
         _directory.Policy = new ChannelPolicy(50, new CircuitBreakerOptions { ConsecutiveFailures = 3, BreakDuration = TimeSpan.FromSeconds(30), MaxBreakDuration = TimeSpan.FromSeconds(30) }, null);
@@ -273,15 +300,34 @@ public sealed class ChannelLeaseClusterSpecs
 
         public async Task<Admission> AdmitAsync(string requestId, int leaseSeconds, long tokens)
         {
-            var local = _leases.TryAdmit(ChannelId, requestId, tokens, leaseSeconds);
-            if (local.Lease is not null || local.Rejection is not null)
+            var local = TryAdmitOnLease(requestId, leaseSeconds, tokens);
+            if (local is not null)
             {
-                return new Admission(local.Lease, local.Rejection, requestId, tokens);
+                return local.Value;
             }
 
+            var asked = await AskAsync(requestId, leaseSeconds, tokens);
+            return asked.Rejection?.Reason == RejectionReason.ConcurrencyLimit ? await SecondChanceAsync(asked) : asked;
+        }
+
+        /// <summary>The node's own decision; null when the entity must be asked.</summary>
+        public Admission? TryAdmitOnLease(string requestId, int leaseSeconds, long tokens)
+        {
+            var local = _leases.TryAdmit(ChannelId, requestId, tokens, leaseSeconds);
+            return local.Lease is not null || local.Rejection is not null ? new Admission(local.Lease, local.Rejection, requestId, tokens) : null;
+        }
+
+        public async Task<Admission> AskAsync(string requestId, int leaseSeconds, long tokens)
+        {
             var reply = await _region.Ask<object>(new ChannelCommands.Admit(ChannelId, requestId, leaseSeconds, tokens), TimeSpan.FromSeconds(10));
             return new Admission(null, reply as ChannelCommands.Rejected, requestId, tokens);
         }
+
+        /// <summary>The entity refused <paramref name="refused"/> for want of a slot: the node's slice may have it.</summary>
+        public async Task<Admission> SecondChanceAsync(Admission refused) =>
+            await _leases.TryAdmitRefusedAsync(ChannelId, refused.Tokens, TimeSpan.FromSeconds(10), CancellationToken.None) is { } lease
+                ? refused with { Lease = lease, Rejection = null }
+                : refused;
 
         public void Release(Admission admission, CallOutcome outcome)
         {
