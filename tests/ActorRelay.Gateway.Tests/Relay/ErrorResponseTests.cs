@@ -100,7 +100,7 @@ public sealed class ErrorResponseTests(SharedGateway shared)
     public async Task ChannelAtConcurrencyLimit_Is429WithRetryAfter()
     {
         // The gateway and its vendor are shared with other tests, so the first call is told apart by its own marker: it holds
-        // the channel's one slot once the vendor has it (a first call that ended early shows in the assertions instead).
+        // the channel's one slot once the vendor has it (a first call that ended early fails the first assertion).
         var marker = $"first {Guid.NewGuid():N}";
         var first = Client.SendAsync(Chat.Request("m-narrow", marker, stream: true));
         await Eventually.TrueAsync(() => shared.Gateway.VendorMonitor.Started(marker) || first.IsCompleted, "the vendor has the first call");
@@ -109,9 +109,9 @@ public sealed class ErrorResponseTests(SharedGateway shared)
         using var second = await Client.SendAsync(Chat.Request("m-narrow", "second"));
         using var firstResponse = await first;
 
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Equal("channel_concurrency_limit", (string?)(await ErrorOf(second))["code"]);
-        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
     }
 
     [Fact]
