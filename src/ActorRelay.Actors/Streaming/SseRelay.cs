@@ -39,53 +39,122 @@ public static class SseRelay
             .TakeWhile(static delivered => delivered)
             .ToMaterialized(Sink.Ignore<bool>(), Keep.Both));
 
-    public static async Task RunAsync(
-        Stream upstream,
-        Func<IReadOnlyList<SseEvent>, Task> handleEvents,
-        ActorMaterializer materializer,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Materializes a stream's graph before its upstream has answered: the graph's start (its interpreter actor, created
+    /// through the materializer's supervisor, two turns of the thread pool) then overlaps the vendor's time to first
+    /// byte instead of following it. The graph waits for <see cref="Prepared.RunAsync"/> to give it the upstream body;
+    /// cancelling <paramref name="cancellationToken"/> (the client left, a deadline) aborts it, whether it runs yet or not.
+    /// </summary>
+    public static Prepared Prepare(ActorMaterializer materializer, CancellationToken cancellationToken)
     {
-        var run = new Run(upstream, handleEvents, cancellationToken);
+        var run = new Run(cancellationToken);
         var (killSwitch, completion) = materializer.Materialize(Blueprint, new Attributes(run));
-        await using var abort = cancellationToken.Register(
+        var abort = cancellationToken.Register(
             () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
-        try
+        return new Prepared(run, completion, abort);
+    }
+
+    /// <summary>A materialized relay graph waiting for its upstream body. Disposing one that never ran ends its graph.</summary>
+    public sealed class Prepared : IAsyncDisposable
+    {
+        private readonly Run _run;
+        private readonly Task<Done> _completion;
+        private readonly CancellationTokenRegistration _abort;
+
+        internal Prepared(Run run, Task<Done> completion, CancellationTokenRegistration abort)
         {
-            await completion.ConfigureAwait(false);
-        }
-        catch (AggregateException wrapped) when (wrapped.Flatten().InnerExceptions is [var single])
-        {
-            // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
-            ExceptionDispatchInfo.Throw(single);
-        }
-        finally
-        {
-            // The graph lets go of the upstream on its own schedule, which can be after the sink has completed; the
-            // caller is promised that the upstream body (and with it the vendor call) is gone when this returns.
-            await run.DisposeAsync().ConfigureAwait(false);
+            _run = run;
+            _completion = completion;
+            _abort = abort;
         }
 
-        run.HandlerFailure?.Throw();
+        /// <summary>
+        /// Relays <paramref name="upstream"/> to <paramref name="handleEvents"/> and returns once the upstream body is
+        /// disposed: at its end, when the handler failed (rethrown here), or when the relay was cancelled.
+        /// </summary>
+        public async Task RunAsync(Stream upstream, Func<IReadOnlyList<SseEvent>, Task> handleEvents)
+        {
+            _run.Start(upstream, handleEvents);
+            try
+            {
+                await _completion.ConfigureAwait(false);
+            }
+            catch (AggregateException wrapped) when (wrapped.Flatten().InnerExceptions is [var single])
+            {
+                // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
+                ExceptionDispatchInfo.Throw(single);
+            }
+            finally
+            {
+                // The graph lets go of the upstream on its own schedule, which can be after the sink has completed; the
+                // caller is promised that the upstream body (and with it the vendor call) is gone when this returns.
+                await _run.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _run.HandlerFailure?.Throw();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _abort.DisposeAsync().ConfigureAwait(false);
+            if (_run.Start(Stream.Null, static _ => Task.CompletedTask))
+            {
+                // It never ran (the vendor answered with an error, or not at all): an empty body ends the graph quietly.
+                try
+                {
+                    await _completion.ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or AggregateException)
+                {
+                    // Aborted before it ran: nothing was relayed and nobody waits for it.
+                }
+            }
+        }
     }
 
     /// <summary>The events parsed from one upstream read, for one stream's handler.</summary>
     private sealed record Batch(Run Run, SseEvent[] Events);
 
     /// <summary>
-    /// One stream: reads the upstream body into one small buffer and parses it. A chunk is parsed (its events copied
-    /// out) before the next read overwrites the buffer. Disposing is idempotent: the graph and the relay's end both do it.
-    /// It is an attribute only to reach its materialization's source stage.
+    /// One stream: reads the upstream body, once <see cref="Start"/> gives it, into one small buffer and parses it. A chunk
+    /// is parsed (its events copied out) before the next read overwrites the buffer. Disposing is idempotent: the graph
+    /// and the relay's end both do it. It is an attribute only to reach its materialization's source stage.
     /// </summary>
-    private sealed class Run(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
+    internal sealed class Run(CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
     {
         private readonly byte[] _buffer = new byte[ReadBufferBytes];
         private readonly SseParser _parser = new();
         private readonly List<SseEvent> _parsed = [];
+        private readonly TaskCompletionSource<Stream> _body = new();
+        private Func<IReadOnlyList<SseEvent>, Task> _handleEvents = static _ => Task.CompletedTask;
+        private int _started;
         private int _disposed;
 
         public ExceptionDispatchInfo? HandlerFailure { get; private set; }
 
-        public ValueTask<int> ReadAsync() => body.ReadAsync(_buffer, cancellationToken);
+        /// <summary>
+        /// Gives the graph its upstream body and handler; false when it had them already. The read waiting for the body
+        /// continues on this thread, so the first read follows the vendor's answer without a turn of the thread pool.
+        /// A graph that ended first (aborted) never reads the body, so it is disposed here.
+        /// </summary>
+        public bool Start(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents)
+        {
+            if (Interlocked.Exchange(ref _started, 1) != 0)
+            {
+                return false;
+            }
+
+            _handleEvents = handleEvents;
+            if (!_body.TrySetResult(body))
+            {
+                _ = body.DisposeAsync();
+            }
+
+            return true;
+        }
+
+        public ValueTask<int> ReadAsync() =>
+            _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(_buffer, cancellationToken) : ReadFirstAsync();
 
         public SseEvent[] Parse(int read)
         {
@@ -102,7 +171,7 @@ public static class SseRelay
         {
             try
             {
-                await handleEvents(events).ConfigureAwait(false);
+                await _handleEvents(events).ConfigureAwait(false);
                 return true;
             }
             catch (Exception exception)
@@ -112,8 +181,21 @@ public static class SseRelay
             }
         }
 
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? body.DisposeAsync() : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            return _body.TrySetCanceled() ? ValueTask.CompletedTask : _body.Task.Result.DisposeAsync();
+        }
+
+        private async ValueTask<int> ReadFirstAsync()
+        {
+            var body = await _body.Task.ConfigureAwait(false);
+            return await body.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

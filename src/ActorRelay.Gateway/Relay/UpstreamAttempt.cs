@@ -46,6 +46,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         var timer = new AttemptTimer(channel);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         watchdog.CancelAfter(timer.FirstTokenDeadline);
+        // A stream's relay graph starts while the vendor thinks, not after it answered (see SseRelay.Prepare).
+        await using var relay = request is ChatRequest { Stream: true } ? SseRelay.Prepare(materializer, watchdog.Token) : null;
         HttpResponseMessage response;
         try
         {
@@ -72,8 +74,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
                 return await VendorErrorAsync(route, protocol, response, tally, watchdog.Token);
             }
 
-            return request is ChatRequest { Stream: true } chat
-                ? await StreamAsync(context, chat, route, protocol, response, tally, recorder, timer, watchdog)
+            return relay is not null
+                ? await StreamAsync(context, (ChatRequest)request, route, protocol, response, relay, tally, recorder, timer, watchdog)
                 : await BodyAsync(context, request, route, protocol, response, tally, recorder, timer, watchdog.Token);
         }
     }
@@ -142,8 +144,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
     }
 
     private async Task<AttemptResult> StreamAsync(
-        HttpContext context, ChatRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, CallTally tally,
-        ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
+        HttpContext context, ChatRequest request, ResolvedRoute route, IVendorProtocol protocol, HttpResponseMessage response, SseRelay.Prepared relay,
+        CallTally tally, ResponseRecorder? recorder, AttemptTimer timer, CancellationTokenSource watchdog)
     {
         var aborted = context.RequestAborted;
         var vendor = protocol.Kind == VendorProtocolKind.OpenAI ? null : protocol.CreateStreamTranslator(route.VendorModel);
@@ -158,7 +160,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         try
         {
             var upstreamBody = await response.Content.ReadAsStreamAsync(watchdog.Token);
-            await SseRelay.RunAsync(upstreamBody, stream.ForwardAsync, materializer, watchdog.Token);
+            await relay.RunAsync(upstreamBody, stream.ForwardAsync);
             if (await stream.CompleteAsync())
             {
                 tally.Status = CallStatus.Succeeded;

@@ -15,17 +15,76 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
 
     private ActorMaterializer Materializer => Sys.Materializer();
 
+    /// <summary>As the gateway relays a stream: the graph prepared first, the upstream body given once the vendor answered.</summary>
+    private async Task RelayAsync(Stream upstream, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken)
+    {
+        await using var relay = SseRelay.Prepare(Materializer, cancellationToken);
+        await relay.RunAsync(upstream, handleEvents);
+    }
+
+    [Fact]
+    public async Task Prepare_VendorAnswersLater_TheWaitingGraphRelaysEveryEvent()
+    {
+        await using var relay = SseRelay.Prepare(Materializer, TestContext.Current.CancellationToken);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var upstream = new EndlessSseStream(limitEvents: 3);
+        var received = new List<string>();
+
+        await relay.RunAsync(upstream, events =>
+        {
+            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(["{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "[DONE]"], received);
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
+    public async Task Prepare_ClientLeavesBeforeTheVendorAnswers_RunEndsCancelledAndDisposesTheBody()
+    {
+        using var clientGone = new CancellationTokenSource();
+        await using var relay = SseRelay.Prepare(Materializer, clientGone.Token);
+        await clientGone.CancelAsync();
+        var upstream = new EndlessSseStream(limitEvents: 3);
+        var handled = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay.RunAsync(upstream, _ =>
+        {
+            handled++;
+            return Task.CompletedTask;
+        }).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, handled);
+        Assert.Equal(0, upstream.BytesRead);
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
+    public async Task Prepare_NeverRun_DisposingEndsItsGraph()
+    {
+        // The vendor answered with an error: the graph that waited for a body ends when the relay is disposed (which
+        // waits for the graph's completion), with or without the client still there.
+        var relay = SseRelay.Prepare(Materializer, TestContext.Current.CancellationToken);
+        await relay.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        using var clientGone = new CancellationTokenSource();
+        var aborted = SseRelay.Prepare(Materializer, clientGone.Token);
+        await clientGone.CancelAsync();
+        await aborted.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task RunAsync_FiniteStream_DeliversEveryEventInOrderAndDisposesUpstream()
     {
         var upstream = new EndlessSseStream(limitEvents: 50);
         var received = new List<string>();
 
-        await SseRelay.RunAsync(upstream, events =>
+        await RelayAsync(upstream, events =>
         {
             received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
             return Task.CompletedTask;
-        }, Materializer, TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"n\":{i}}}").Append("[DONE]"), received);
         Assert.True(upstream.Disposed);
@@ -39,12 +98,12 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         var received = new List<string>();
         var handlerCalls = 0;
 
-        await SseRelay.RunAsync(upstream, events =>
+        await RelayAsync(upstream, events =>
         {
             handlerCalls++;
             received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
             return Task.CompletedTask;
-        }, Materializer, TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
 
         // The events of one read reach the handler together: one call per read, not per event.
         Assert.True(upstream.BytesRead > 4 * SseRelay.ReadBufferBytes);
@@ -59,7 +118,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         using var stop = new CancellationTokenSource();
         var handled = 0;
 
-        var relay = SseRelay.RunAsync(upstream, async _ =>
+        var relay = RelayAsync(upstream, async _ =>
         {
             if (Interlocked.Increment(ref handled) == 5)
             {
@@ -67,7 +126,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
             }
 
             await Task.Delay(10, stop.Token);
-        }, Materializer, stop.Token);
+        }, stop.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay);
 
@@ -84,7 +143,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         var upstream = new StalledStream();
         using var clientGone = new CancellationTokenSource();
 
-        var relay = SseRelay.RunAsync(upstream, _ => Task.CompletedTask, Materializer, clientGone.Token);
+        var relay = RelayAsync(upstream, _ => Task.CompletedTask, clientGone.Token);
         await upstream.ReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         await clientGone.CancelAsync();
 
@@ -97,7 +156,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     {
         var upstream = new EndlessSseStream(limitEvents: null, failAfterEvents: 5);
 
-        await Assert.ThrowsAsync<IOException>(() => SseRelay.RunAsync(upstream, _ => Task.CompletedTask, Materializer, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<IOException>(() => RelayAsync(upstream, _ => Task.CompletedTask, TestContext.Current.CancellationToken));
     }
 
     /// <summary>An instant upstream producing <c>data: {"n":i}</c> events, optionally ending with [DONE] or failing.</summary>
