@@ -171,7 +171,7 @@ public sealed class ChannelActor : ReceiveActor, IWithTimers
         // The slice's calls were all admitted while the breaker was closed; once it is not, only probes speak for the channel.
         var outcomes = report.Outcomes;
         _admitted += outcomes.Admitted;
-        _rejected += outcomes.Rejected;
+        _rejected += outcomes.Rejected - outcomes.Readmitted;
         _succeeded += outcomes.Succeeded;
         _failed += outcomes.Failed;
         var closed = breaker?.State == CircuitState.Closed ? breaker : null;

@@ -86,7 +86,11 @@ public static class ChannelCommands
 /// and how its calls ended, for the breaker, latency and stats.
 /// </summary>
 /// <param name="HealthyLatencyMs">The sum of the healthy calls' latencies (time to the first token).</param>
-public sealed record LeaseOutcomes(int Admitted, int Rejected, int Succeeded, int Failed, int Cancelled, double HealthyLatencyMs)
+/// <param name="Readmitted">
+/// Of <paramref name="Admitted"/>, the calls the entity had refused for want of a slot that the slice then took: their
+/// refusals are taken back.
+/// </param>
+public sealed record LeaseOutcomes(int Admitted, int Rejected, int Succeeded, int Failed, int Cancelled, double HealthyLatencyMs, int Readmitted = 0)
 {
     public static readonly LeaseOutcomes None = new(0, 0, 0, 0, 0, 0);
 }

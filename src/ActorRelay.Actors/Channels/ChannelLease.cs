@@ -40,6 +40,7 @@ public sealed class ChannelLease(string channelId)
     private int _succeeded;
     private int _failed;
     private int _cancelled;
+    private int _readmitted;
     private double _healthyLatencyMs;
     private TaskCompletionSource? _answer;
 
@@ -83,7 +84,7 @@ public sealed class ChannelLease(string channelId)
 
     /// <summary>
     /// Admits on the slice a call that the entity refused for want of a slot: this node's report may have reached the
-    /// entity first and reserved that slot for this very call. Counts neither a miss nor a refusal.
+    /// entity first and reserved that slot for this very call. Counts no miss, and takes the entity's refusal back in the next report.
     /// </summary>
     internal bool TryAdmitRefused(long tokens)
     {
@@ -96,6 +97,7 @@ public sealed class ChannelLease(string channelId)
             }
 
             Take(tokens);
+            _readmitted++;
             return true;
         }
     }
@@ -200,7 +202,7 @@ public sealed class ChannelLease(string channelId)
 
             var outcomes = _admitted + _rejected + _succeeded + _failed + _cancelled == 0
                 ? LeaseOutcomes.None
-                : new LeaseOutcomes(_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs);
+                : new LeaseOutcomes(_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs, _readmitted);
             var report = new ChannelCommands.RenewLease(
                 ChannelId,
                 seq,
@@ -216,7 +218,7 @@ public sealed class ChannelLease(string channelId)
                 _largestCall,
                 outcomes);
             (_peak, _misses, _largestCall) = (_inFlight, 0, 0);
-            (_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs) = (0, 0, 0, 0, 0, 0);
+            (_admitted, _rejected, _succeeded, _failed, _cancelled, _healthyLatencyMs, _readmitted) = (0, 0, 0, 0, 0, 0, 0);
             _answer ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return report;
         }

@@ -83,6 +83,13 @@ public sealed class ChannelLeaseClusterSpecs
         var second = await node.AdmitAsync("second", 60, 10);
         Assert.Equal(RejectionReason.ConcurrencyLimit, second.Rejection?.Reason);
 
+        // The entity's stats count the first call admitted, not refused: one refusal, the second call's.
+        await AssertEventuallyAsync(async () =>
+        {
+            var stats = await node.StatsAsync();
+            Assert.Equal((1, 1), (stats.Admitted, stats.Rejected));
+        });
+
         node.Release(first, Healthy);
         await AssertEventuallyAsync(async () => Assert.True((await node.AdmitAsync($"third-{Guid.NewGuid():N}", 60, 10)).Admitted));
     }

@@ -92,7 +92,7 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         new ChannelCommands.Admitted("r", true, Health),
         new ChannelCommands.Rejected("r", RejectionReason.CircuitOpen, "open", 2.5, Health),
         new ChannelCommands.Release("c", "r", new CallOutcome(CallVerdict.Failed, 503, 12.5, 3, 4)),
-        new ChannelCommands.RenewLease("c", 7, 90, 4, 3, 5, false, 2, 1_000, 1, 200, 600, new LeaseOutcomes(6, 2, 4, 1, 1, 250.5)),
+        new ChannelCommands.RenewLease("c", 7, 90, 4, 3, 5, false, 2, 1_000, 1, 200, 600, new LeaseOutcomes(6, 2, 4, 1, 1, 250.5, 1)),
         new ChannelCommands.LeaseGranted("c", 7, 6, true, 16, true, 3, 4_000, Health),
         new ChannelCommands.LeaseRevoked("c", Health),
         new ChannelQueries.GetChannelStats("c"),
