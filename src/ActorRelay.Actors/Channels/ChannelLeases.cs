@@ -46,13 +46,15 @@ public sealed class ChannelLeases
     }
 
     /// <summary>
-    /// A second chance for a call that the entity refused for want of a slot: this node's report can reach the entity
-    /// before the call's ask and reserve the slot for it, so once that report's answer is applied (waiting at most
-    /// <paramref name="wait"/>), the call is admitted on the slice if it has room. Null: the refusal stands.
+    /// A second chance for a call the entity refused (<paramref name="refusal"/>): when it was for want of a slot, this
+    /// node's report may have reached the entity before the call's ask and reserved the slot for it, so once that
+    /// report's answer is applied (waiting at most <paramref name="wait"/>), the call is admitted on the slice if it has
+    /// room. Null: the refusal stands.
     /// </summary>
-    public async ValueTask<ChannelLease?> TryAdmitRefusedAsync(string channelId, long tokens, TimeSpan wait, CancellationToken cancellationToken)
+    public async ValueTask<ChannelLease?> TryAdmitRefusedAsync(
+        string channelId, ChannelCommands.Rejected refusal, long tokens, TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (_holder is null || !_leases.TryGetValue(channelId, out var lease))
+        if (refusal.Reason != RejectionReason.ConcurrencyLimit || _holder is null || !_leases.TryGetValue(channelId, out var lease))
         {
             return null;
         }

@@ -60,6 +60,7 @@ public static class SseRelay
         private readonly Run _run;
         private readonly Task<Done> _completion;
         private readonly CancellationTokenRegistration _abort;
+        private bool _ran;
 
         internal Prepared(Run run, Task<Done> completion, CancellationTokenRegistration abort)
         {
@@ -74,6 +75,7 @@ public static class SseRelay
         /// </summary>
         public async Task RunAsync(Stream upstream, Func<IReadOnlyList<SseEvent>, Task> handleEvents)
         {
+            _ran = true;
             _run.Start(upstream, handleEvents);
             try
             {
@@ -97,9 +99,10 @@ public static class SseRelay
         public async ValueTask DisposeAsync()
         {
             await _abort.DisposeAsync().ConfigureAwait(false);
-            if (_run.Start(Stream.Null, static _ => Task.CompletedTask))
+            if (!_ran)
             {
                 // It never ran (the vendor answered with an error, or not at all): an empty body ends the graph quietly.
+                _run.Start(Stream.Null, Run.NoHandler);
                 try
                 {
                     await _completion.ConfigureAwait(false);
@@ -125,32 +128,27 @@ public static class SseRelay
         private readonly byte[] _buffer = new byte[ReadBufferBytes];
         private readonly SseParser _parser = new();
         private readonly List<SseEvent> _parsed = [];
+        /// <summary>The handler until <see cref="Start"/> gives one: no events reach it before the body does.</summary>
+        public static readonly Func<IReadOnlyList<SseEvent>, Task> NoHandler = static _ => Task.CompletedTask;
+
         private readonly TaskCompletionSource<Stream> _body = new();
-        private Func<IReadOnlyList<SseEvent>, Task> _handleEvents = static _ => Task.CompletedTask;
-        private int _started;
+        private Func<IReadOnlyList<SseEvent>, Task> _handleEvents = NoHandler;
         private int _disposed;
 
         public ExceptionDispatchInfo? HandlerFailure { get; private set; }
 
         /// <summary>
-        /// Gives the graph its upstream body and handler; false when it had them already. The read waiting for the body
-        /// continues on this thread, so the first read follows the vendor's answer without a turn of the thread pool.
-        /// A graph that ended first (aborted) never reads the body, so it is disposed here.
+        /// Gives the graph its upstream body and handler, once. The read waiting for the body continues on this thread,
+        /// so the first read follows the vendor's answer without a turn of the thread pool. A graph that ended first
+        /// (aborted) never reads the body, so it is disposed here.
         /// </summary>
-        public bool Start(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents)
+        public void Start(Stream body, Func<IReadOnlyList<SseEvent>, Task> handleEvents)
         {
-            if (Interlocked.Exchange(ref _started, 1) != 0)
-            {
-                return false;
-            }
-
             _handleEvents = handleEvents;
             if (!_body.TrySetResult(body))
             {
                 _ = body.DisposeAsync();
             }
-
-            return true;
         }
 
         public ValueTask<int> ReadAsync() =>

@@ -56,8 +56,7 @@ internal sealed class ChannelGate(IRequiredActor<ChannelActor> channels, Channel
                 return new ChannelAdmission(null, null, tokens);
             case ChannelCommands.Rejected rejected:
                 board.Update(rejected.Health);
-                return rejected.Reason == RejectionReason.ConcurrencyLimit
-                    && await leases.TryAdmitRefusedAsync(channelId, tokens, AskTimeout, cancellationToken) is { } lease
+                return await leases.TryAdmitRefusedAsync(channelId, rejected, tokens, AskTimeout, cancellationToken) is { } lease
                     ? new ChannelAdmission(null, lease, tokens)
                     : new ChannelAdmission(rejected, null, tokens);
             default:

@@ -314,7 +314,7 @@ public sealed class ChannelLeaseClusterSpecs
             }
 
             var asked = await AskAsync(requestId, leaseSeconds, tokens);
-            return asked.Rejection?.Reason == RejectionReason.ConcurrencyLimit ? await SecondChanceAsync(asked) : asked;
+            return asked.Admitted ? asked : await SecondChanceAsync(asked);
         }
 
         /// <summary>The node's own decision; null when the entity must be asked.</summary>
@@ -330,9 +330,9 @@ public sealed class ChannelLeaseClusterSpecs
             return new Admission(null, reply as ChannelCommands.Rejected, requestId, tokens);
         }
 
-        /// <summary>The entity refused <paramref name="refused"/> for want of a slot: the node's slice may have it.</summary>
+        /// <summary>The entity refused <paramref name="refused"/>: for want of a slot, the node's slice may have it.</summary>
         public async Task<Admission> SecondChanceAsync(Admission refused) =>
-            await _leases.TryAdmitRefusedAsync(ChannelId, refused.Tokens, TimeSpan.FromSeconds(10), CancellationToken.None) is { } lease
+            await _leases.TryAdmitRefusedAsync(ChannelId, refused.Rejection!, refused.Tokens, TimeSpan.FromSeconds(10), CancellationToken.None) is { } lease
                 ? refused with { Lease = lease, Rejection = null }
                 : refused;
 
