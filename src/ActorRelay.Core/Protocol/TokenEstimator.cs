@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Tokenizers;
 
 namespace ActorRelay.Core.Protocol;
 
@@ -18,12 +17,12 @@ public sealed class TokenEstimator
     /// <summary>An image content part, counted as OpenAI counts a low-detail image.</summary>
     private const int PerImageTokens = 85;
 
-    private static readonly Lazy<TokenEstimator> O200k = new(() => new TokenEstimator(TiktokenTokenizer.CreateForEncoding("o200k_base")));
-    private static readonly Lazy<TokenEstimator> Cl100k = new(() => new TokenEstimator(TiktokenTokenizer.CreateForEncoding("cl100k_base")));
+    private static readonly Lazy<TokenEstimator> O200k = new(() => new TokenEstimator(TiktokenEncoding.O200kBase()));
+    private static readonly Lazy<TokenEstimator> Cl100k = new(() => new TokenEstimator(TiktokenEncoding.Cl100kBase()));
 
-    private readonly Tokenizer _tokenizer;
+    private readonly TiktokenEncoding _encoding;
 
-    private TokenEstimator(Tokenizer tokenizer) => _tokenizer = tokenizer;
+    private TokenEstimator(TiktokenEncoding encoding) => _encoding = encoding;
 
     /// <summary>The <c>o200k_base</c> estimator.</summary>
     public static TokenEstimator Default => O200k.Value;
@@ -37,7 +36,7 @@ public sealed class TokenEstimator
             ? Cl100k.Value
             : O200k.Value;
 
-    public int Count(string text) => text.Length == 0 ? 0 : _tokenizer.CountTokens(text);
+    public int Count(string text) => _encoding.Count(text);
 
     /// <summary>Tokens of UTF-8 text.</summary>
     public int Count(ReadOnlySpan<byte> utf8)
@@ -51,7 +50,7 @@ public sealed class TokenEstimator
         try
         {
             var length = Encoding.UTF8.GetChars(utf8, chars);
-            return _tokenizer.CountTokens(chars.AsSpan(0, length));
+            return _encoding.Count(chars.AsSpan(0, length));
         }
         finally
         {
