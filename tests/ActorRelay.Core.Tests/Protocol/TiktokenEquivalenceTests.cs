@@ -35,6 +35,7 @@ public sealed class TiktokenEquivalenceTests
         new string('7', 1000) + new string('!', 1000) + new string(' ', 1000) + "end",
         string.Concat(Enumerable.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 50)),
         "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=" + new string('x', 300),
+        "lone surrogates \ud800 x \udc00 y\ud83d",
         "",
         " ",
         "\n",
