@@ -126,14 +126,15 @@ internal sealed partial class TiktokenEncoding
             foreach (var match in _pieces.EnumerateMatches(text))
             {
                 var piece = text.Slice(match.Index, match.Length);
-                if (Encoding.UTF8.GetMaxByteCount(piece.Length) > buffer.Length)
+                var largest = Encoding.UTF8.GetMaxByteCount(piece.Length);
+                if (largest > buffer.Length)
                 {
                     if (rented is not null)
                     {
                         ArrayPool<byte>.Shared.Return(rented);
                     }
 
-                    rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(piece.Length));
+                    rented = ArrayPool<byte>.Shared.Rent(largest);
                     buffer = rented;
                 }
 
@@ -205,20 +206,22 @@ internal sealed partial class TiktokenEncoding
 
     /// <summary>
     /// The same merges as <see cref="MergeByScan"/> in n log n for long pieces: parts as a linked list over byte offsets,
-    /// candidate pairs in a queue by (rank, offset), a pair dropped when taken if either of its parts has changed.
+    /// candidate pairs in a queue by (rank, offset), a pair dropped when taken if either of its parts has changed. A part
+    /// merged into the one before it points past the piece's end, so a pair starting at it is dropped like a pair starting
+    /// at the last part.
     /// </summary>
     private int MergeByQueue(ReadOnlySpan<byte> piece)
     {
+        const int mergedAway = int.MaxValue;
         var length = piece.Length;
         var next = ArrayPool<int>.Shared.Rent(length);
         var previous = ArrayPool<int>.Shared.Rent(length);
-        var merged = ArrayPool<bool>.Shared.Rent(length);
         try
         {
             var queue = new PriorityQueue<(int Start, int End), long>(length);
             for (var i = 0; i < length; i++)
             {
-                (next[i], previous[i], merged[i]) = (i + 1, i - 1, false);
+                (next[i], previous[i]) = (i + 1, i - 1);
                 if (i + 1 < length)
                 {
                     Offer(queue, piece, i, i + 2);
@@ -229,13 +232,13 @@ internal sealed partial class TiktokenEncoding
             while (queue.TryDequeue(out var pair, out _))
             {
                 var second = next[pair.Start];
-                if (merged[pair.Start] || second >= length || next[second] != pair.End)
+                if (second >= length || next[second] != pair.End)
                 {
                     continue;
                 }
 
-                merged[second] = true;
                 next[pair.Start] = pair.End;
+                next[second] = mergedAway;
                 if (pair.End < length)
                 {
                     previous[pair.End] = pair.Start;
@@ -256,7 +259,6 @@ internal sealed partial class TiktokenEncoding
         {
             ArrayPool<int>.Shared.Return(next);
             ArrayPool<int>.Shared.Return(previous);
-            ArrayPool<bool>.Shared.Return(merged);
         }
     }
 
