@@ -8,8 +8,9 @@ namespace ActorRelay.Gateway.Actors;
 /// <summary>
 /// This node's budget leases, one per tenant and project: the part of a budget the tenant's ledger holds for this
 /// node, spent here call by call without asking the ledger. A call reserves its maximum cost from the lease under a
-/// small lock; settling gives back what it did not spend. Only when a lease cannot cover a call does the call wait for
-/// the ledger, which tops the lease up from what is left (never more: the sum of all nodes' leases and the spending
+/// small lock; settling gives back what it did not spend. A lease that falls below half of what it last got asks the
+/// ledger for more in the background, so that calls go on meanwhile; only when a lease cannot cover a call does the
+/// call wait for the ledger, which tops the lease up from what is left (never more: the sum of all nodes' leases and the spending
 /// stays within a hard budget, so concurrent calls on any number of nodes cannot overspend it). A scope without a
 /// budget holds no lease at all. Leases are renewed while used, returned when idle, and dropped (unused part returned)
 /// when the ledger says a budget changed or forgot the lease.
@@ -29,23 +30,29 @@ internal sealed class BudgetLeases(TimeProvider time)
     private readonly string _node = Guid.NewGuid().ToString("N")[..12];
     private long _generation;
 
-    /// <summary>Reserves <paramref name="maxCost"/> for one call from this node's lease, when it can without asking the ledger.</summary>
-    public bool TryReserve(string tenantId, string? projectId, decimal maxCost, [NotNullWhen(true)] out BudgetAdmission? admission)
+    /// <summary>
+    /// Reserves <paramref name="maxCost"/> for one call from this node's lease, when it can without waiting for the
+    /// ledger; <paramref name="askLedger"/> tops a lease that runs low up in the background.
+    /// </summary>
+    public bool TryReserve(
+        string tenantId, string? projectId, decimal maxCost, int leaseCalls, AskLedger askLedger, [NotNullWhen(true)] out BudgetAdmission? admission)
     {
-        admission = _leases.TryGetValue((tenantId, projectId), out var lease) ? TryTake(lease, maxCost) : null;
+        admission = _leases.TryGetValue((tenantId, projectId), out var lease) ? TryTake(lease, maxCost, leaseCalls, askLedger) : null;
         return admission is not null;
     }
 
-    /// <summary>Reserves <paramref name="maxCost"/> for one call; <paramref name="askLedger"/> tops the lease up when it cannot cover it.</summary>
+    /// <summary>
+    /// Reserves <paramref name="maxCost"/> for one call; <paramref name="askLedger"/> tops the lease up when it cannot
+    /// cover it. <paramref name="cancellationToken"/> stops this call's wait, not the top-up, which other calls share.
+    /// </summary>
     public async Task<BudgetAdmission> ReserveAsync(
-        string tenantId, string? projectId, decimal maxCost, int leaseCalls,
-        Func<LedgerCommands.LeaseBudget, Task<LedgerCommands.BudgetLeased>> askLedger)
+        string tenantId, string? projectId, decimal maxCost, int leaseCalls, AskLedger askLedger, CancellationToken cancellationToken)
     {
         BudgetStatus? refusal = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var lease = _leases.GetOrAdd((tenantId, projectId), key => new Lease(key.Tenant, key.Project, $"{_node}/{key.Project}/{Interlocked.Increment(ref _generation)}"));
-            if (TryTake(lease, maxCost) is { } admitted)
+            if (TryTake(lease, maxCost, leaseCalls, askLedger) is { } admitted)
             {
                 return admitted;
             }
@@ -58,11 +65,10 @@ internal sealed class BudgetLeases(TimeProvider time)
                     return BudgetAdmission.Denied(refusal);
                 }
 
-                lease.Refill ??= RefillAsync(lease, maxCost * Math.Max(1, leaseCalls), maxCost, askLedger);
-                refill = lease.Refill;
+                refill = lease.Refill ??= RefillAsync(lease, LeaseWorth(maxCost, leaseCalls), maxCost, askLedger);
             }
 
-            await refill;
+            await refill.WaitAsync(cancellationToken);
             lock (lease)
             {
                 refusal = lease.Refusal;
@@ -72,8 +78,11 @@ internal sealed class BudgetLeases(TimeProvider time)
         return BudgetAdmission.Denied(refusal);
     }
 
-    /// <summary>The call's admission from <paramref name="lease"/>, or null when the lease is not usable or cannot cover it.</summary>
-    private BudgetAdmission? TryTake(Lease lease, decimal maxCost)
+    /// <summary>
+    /// The call's admission from <paramref name="lease"/>, or null when the lease is not usable or cannot cover it. A
+    /// lease left below its refill mark is topped up in the background.
+    /// </summary>
+    private BudgetAdmission? TryTake(Lease lease, decimal maxCost, int leaseCalls, AskLedger askLedger)
     {
         lock (lease)
         {
@@ -96,6 +105,11 @@ internal sealed class BudgetLeases(TimeProvider time)
 
             lease.Available -= maxCost;
             lease.Reserved += maxCost;
+            if (lease.Available < lease.RefillBelow && lease.Refill is null)
+            {
+                lease.Refill = RefillAsync(lease, LeaseWorth(maxCost, leaseCalls), maxCost, askLedger);
+            }
+
             return new BudgetAdmission(lease, maxCost, lease.OverSoft ? lease.Status : null);
         }
     }
@@ -192,8 +206,13 @@ internal sealed class BudgetLeases(TimeProvider time)
     /// <summary>Forgets every lease of the tenant, returning what they hold (a budget set through this node).</summary>
     public void Invalidate(string tenantId, Action<IWithTenantId> tell) => Invalidate(tenantId, long.MaxValue, tell);
 
-    private async Task RefillAsync(
-        Lease lease, decimal want, decimal minimum, Func<LedgerCommands.LeaseBudget, Task<LedgerCommands.BudgetLeased>> askLedger)
+    private static decimal LeaseWorth(decimal maxCost, int leaseCalls) => maxCost * Math.Max(1, leaseCalls);
+
+    /// <summary>
+    /// Asks the ledger for <paramref name="want"/> more. Started under the lease's lock, it yields first, so it takes
+    /// that lock again only after the caller let it go.
+    /// </summary>
+    private async Task RefillAsync(Lease lease, decimal want, decimal minimum, AskLedger askLedger)
     {
         await Task.Yield();
         try
@@ -210,6 +229,8 @@ internal sealed class BudgetLeases(TimeProvider time)
                 lease.Status = reply.Budget;
                 lease.OverSoft = reply.Outcome == ReserveOutcome.GrantedOverSoftBudget;
                 lease.Available += reply.Granted;
+                // A lease granted in full is topped up ahead from half of it; one the budget cut short waits until it runs dry.
+                lease.RefillBelow = reply.Granted >= want ? want / 2 : 0m;
                 lease.Refusal = reply.Outcome == ReserveOutcome.Denied ? reply.Budget : null;
             }
         }
@@ -265,6 +286,9 @@ internal sealed class BudgetLeases(TimeProvider time)
 
         public decimal Reserved { get; set; }
 
+        /// <summary>Below this much <see cref="Available"/> a call that takes from the lease starts a top-up.</summary>
+        public decimal RefillBelow { get; set; }
+
         public long BudgetVersion { get; set; }
 
         public DateTimeOffset TrustedUntil { get; set; }
@@ -280,6 +304,9 @@ internal sealed class BudgetLeases(TimeProvider time)
         public bool Usable(DateTimeOffset now) => Granted && !Dropped && now < TrustedUntil;
     }
 }
+
+/// <summary>Sends a lease request to the tenant's ledger and gets its answer.</summary>
+internal delegate Task<LedgerCommands.BudgetLeased> AskLedger(LedgerCommands.LeaseBudget command);
 
 /// <summary>
 /// A call's admission by its tenant's budgets: from a lease (settle it), without one (no budget applies), or refused

@@ -32,21 +32,25 @@ internal sealed class LedgerClient(
 
     public bool Enabled => options.CurrentValue.Ledger.Enabled;
 
-    /// <summary>Admits a call of at most <paramref name="maxCost"/> against the caller's tenant and project budgets.</summary>
-    public ValueTask<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken) =>
-        leases.TryReserve(caller.TenantId, caller.ProjectId, maxCost, out var admission)
-            ? ValueTask.FromResult(admission)
-            : new ValueTask<BudgetAdmission>(ReserveFromLedgerAsync(caller, maxCost, cancellationToken));
+    private AskLedger? _askLedger;
 
-    private async Task<BudgetAdmission> ReserveFromLedgerAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)
+    /// <summary>Admits a call of at most <paramref name="maxCost"/> against the caller's tenant and project budgets.</summary>
+    public ValueTask<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)
+    {
+        var leaseCalls = options.CurrentValue.Ledger.LeaseCalls;
+        var askLedger = _askLedger ??= AskLedgerAsync;
+        return leases.TryReserve(caller.TenantId, caller.ProjectId, maxCost, leaseCalls, askLedger, out var admission)
+            ? ValueTask.FromResult(admission)
+            : new ValueTask<BudgetAdmission>(leases.ReserveAsync(caller.TenantId, caller.ProjectId, maxCost, leaseCalls, askLedger, cancellationToken));
+    }
+
+    /// <summary>A lease request through this node's agent, which fails it when the ledger does not answer in time.</summary>
+    private async Task<LedgerCommands.BudgetLeased> AskLedgerAsync(LedgerCommands.LeaseBudget command)
     {
         var agent = await _agent.Value;
-        return await leases.ReserveAsync(caller.TenantId, caller.ProjectId, maxCost, options.CurrentValue.Ledger.LeaseCalls, async command =>
-        {
-            var reply = new TaskCompletionSource<LedgerCommands.BudgetLeased>(TaskCreationOptions.RunContinuationsAsynchronously);
-            agent.Tell(new LedgerAgent.RequestLease(command, reply));
-            return await reply.Task.WaitAsync(cancellationToken);
-        });
+        var reply = new TaskCompletionSource<LedgerCommands.BudgetLeased>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.Tell(new LedgerAgent.RequestLease(command, reply));
+        return await reply.Task;
     }
 
     /// <summary>A call that was admitted but will not be billed (it never reached a vendor): its reservation goes back to the lease.</summary>
