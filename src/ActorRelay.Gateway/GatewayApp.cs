@@ -58,6 +58,7 @@ public static class GatewayApp
         services.AddSingleton<PriceBook>();
         services.AddSingleton<ChannelGate>();
         services.AddSingleton<BudgetLeases>();
+        services.AddSingleton<SettledCalls>();
         services.AddSingleton<LedgerClient>();
         services.AddSingleton<RateLimitClient>();
         services.AddSingleton<IdempotencyClient>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorRelay.Actors.Ledger;
 using ActorRelay.Gateway.Observability;
 using Akka.Actor;
@@ -6,12 +7,13 @@ using Akka.Event;
 namespace ActorRelay.Gateway.Actors;
 
 /// <summary>
-/// This node's one correspondent with the tenant ledgers (so that a ledger knows the node by one address): it sends
-/// settled calls in batches, one batch per tenant in flight and at most one per <c>Ledger:BatchMilliseconds</c>, so
+/// This node's one correspondent with the tenant ledgers (so that a ledger knows the node by one address): it takes
+/// the calls settled on this node from its <see cref="SettledCalls"/> every <c>Ledger:BatchMilliseconds</c> while there
+/// are any (a call settles without a message of its own), sends them in batches, one batch per tenant in flight, so
 /// that the calls settled meanwhile go together in the next one (one journal write for many calls), and resends a
 /// batch that was not acknowledged (the ledger bills a request id once) for about two minutes, long enough to outlast
-/// a failover. A reader of a tenant's usage does not wait for the batch interval: its flush sends at once. It also carries this node's budget lease requests and
-/// renewals, and hears when a tenant's budget changed.
+/// a failover. A reader of a tenant's usage does not wait for the batch interval: its flush takes and sends at once.
+/// It also carries this node's budget lease requests and renewals, and hears when a tenant's budget changed.
 /// </summary>
 internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 {
@@ -25,8 +27,11 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     private static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaintainEvery = TimeSpan.FromSeconds(5);
 
+    private const string TakeTimer = "take-settled";
+
     private readonly IActorRef _ledgers;
     private readonly BudgetLeases _leases;
+    private readonly SettledCalls _settled;
     private readonly TimeSpan _batchInterval;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, Outbox> _outboxes = new(StringComparer.Ordinal);
@@ -34,26 +39,27 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     private readonly List<(string? TenantId, long Until, TaskCompletionSource Done)> _flushes = [];
     private long _batchIds;
 
-    public LedgerAgent(IActorRef ledgers, BudgetLeases leases, TimeSpan batchInterval)
+    public LedgerAgent(IActorRef ledgers, BudgetLeases leases, SettledCalls settled, TimeSpan batchInterval)
     {
         _ledgers = ledgers;
         _leases = leases;
+        _settled = settled;
         _batchInterval = batchInterval;
-        Receive<Record>(record => Enqueue(record.TenantId, record.Cost));
+        Receive<SettledCalls.Waiting>(_ =>
+        {
+            if (!Timers.IsTimerActive(TakeTimer))
+            {
+                Timers.StartSingleTimer(TakeTimer, TakeDue.Instance, _batchInterval);
+            }
+        });
+        Receive<TakeDue>(_ =>
+        {
+            TakeSettled();
+            SendReady();
+        });
         Receive<Flush>(HandleFlush);
         Receive<LedgerCommands.CostsAck>(HandleAck);
         Receive<Resend>(HandleResend);
-        Receive<SendBatch>(send =>
-        {
-            if (_outboxes.TryGetValue(send.TenantId, out var outbox))
-            {
-                outbox.Scheduled = false;
-                if (outbox.InFlight is null && outbox.Pending.Count > 0)
-                {
-                    SendNext(send.TenantId, outbox);
-                }
-            }
-        });
         Receive<RequestLease>(request =>
         {
             _leaseRequests[request.Command.LeaseId] = request.Reply;
@@ -83,52 +89,40 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => Timers.StartPeriodicTimer(nameof(Maintain), Maintain.Instance, MaintainEvery);
+    /// <summary>Also takes the inbox once: after a restart, calls may be waiting there whose announcement went to the agent before it.</summary>
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(nameof(Maintain), Maintain.Instance, MaintainEvery);
+        Timers.StartSingleTimer(TakeTimer, TakeDue.Instance, _batchInterval);
+    }
 
     private void ToLedger(IWithTenantId message) => _ledgers.Tell(message, Self);
 
-    private void Enqueue(string tenantId, LedgerCommands.LeasedCost cost)
+    /// <summary>Moves every settled call into its tenant's outbox.</summary>
+    private void TakeSettled()
     {
-        if (!_outboxes.TryGetValue(tenantId, out var outbox))
+        while (_settled.TryTake(out var tenantId, out var cost))
         {
-            _outboxes[tenantId] = outbox = new Outbox();
-        }
-
-        outbox.Pending.Add(cost);
-        outbox.Enqueued++;
-        if (outbox.InFlight is null)
-        {
-            SendSoon(tenantId, outbox);
-        }
-    }
-
-    /// <summary>Sends a full batch now; else waits for the batch interval to gather more (a flush sends at once).</summary>
-    private void SendSoon(string tenantId, Outbox outbox)
-    {
-        if (outbox.Pending.Count >= MaxBatch || FlushWaitsFor(tenantId))
-        {
-            Timers.Cancel(LingerTimer(tenantId));
-            outbox.Scheduled = false;
-            SendNext(tenantId, outbox);
-        }
-        else if (!outbox.Scheduled)
-        {
-            outbox.Scheduled = true;
-            Timers.StartSingleTimer(LingerTimer(tenantId), new SendBatch(tenantId), _batchInterval);
-        }
-    }
-
-    private bool FlushWaitsFor(string tenantId)
-    {
-        foreach (var flush in _flushes)
-        {
-            if (flush.TenantId is null || flush.TenantId == tenantId)
+            if (!_outboxes.TryGetValue(tenantId, out var outbox))
             {
-                return true;
+                _outboxes[tenantId] = outbox = new Outbox();
+            }
+
+            outbox.Pending.Add(cost);
+            outbox.Enqueued++;
+        }
+    }
+
+    /// <summary>Sends the next batch of every tenant that has calls waiting and no batch in flight.</summary>
+    private void SendReady()
+    {
+        foreach (var (tenantId, outbox) in _outboxes)
+        {
+            if (outbox.InFlight is null && outbox.Pending.Count > 0)
+            {
+                SendNext(tenantId, outbox);
             }
         }
-
-        return false;
     }
 
     private void SendNext(string tenantId, Outbox outbox)
@@ -184,14 +178,15 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
         Send(resend.TenantId, outbox);
     }
 
+    /// <summary>A batch is done with: the calls that gathered while it was in flight go next.</summary>
     private void Advance(string tenantId, Outbox outbox)
     {
         outbox.InFlight = null;
         if (outbox.Pending.Count > 0)
         {
-            SendSoon(tenantId, outbox);
+            SendNext(tenantId, outbox);
         }
-        else if (!outbox.Scheduled)
+        else
         {
             _outboxes.Remove(tenantId);
         }
@@ -202,16 +197,10 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     private void HandleFlush(Flush flush)
     {
         // A tenant's flush waits for the calls settled before it, not for those that keep arriving after it.
+        TakeSettled();
         var until = flush.TenantId is not null && _outboxes.TryGetValue(flush.TenantId, out var outbox) ? outbox.Enqueued : 0;
         _flushes.Add((flush.TenantId, until, flush.Done));
-        foreach (var (tenantId, pending) in _outboxes)
-        {
-            if ((flush.TenantId is null || flush.TenantId == tenantId) && pending.InFlight is null && pending.Pending.Count > 0)
-            {
-                SendSoon(tenantId, pending);
-            }
-        }
-
+        SendReady();
         CompleteFlushes();
     }
 
@@ -233,11 +222,6 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private static string BatchTimer(string tenantId) => "batch:" + tenantId;
 
-    private static string LingerTimer(string tenantId) => "linger:" + tenantId;
-
-    /// <summary>Bills one settled call (no reply).</summary>
-    public sealed record Record(string TenantId, LedgerCommands.LeasedCost Cost);
-
     /// <summary>Completes <paramref name="Done"/> once every call of the tenant (of all tenants, when null) settled here so far is in the ledger.</summary>
     public sealed record Flush(string? TenantId, TaskCompletionSource Done);
 
@@ -249,13 +233,16 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private sealed record Resend(string TenantId, long BatchId);
 
-    private sealed record SendBatch(string TenantId);
-
     private sealed record LeaseTimedOut(string LeaseId);
 
     private sealed class Maintain
     {
         public static readonly Maintain Instance = new();
+    }
+
+    private sealed class TakeDue
+    {
+        public static readonly TakeDue Instance = new();
     }
 
     private sealed class Outbox
@@ -268,13 +255,45 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
         public int Attempt { get; set; }
 
-        /// <summary>A <see cref="SendBatch"/> is scheduled.</summary>
-        public bool Scheduled { get; set; }
-
         /// <summary>Calls handed to this outbox since it was opened.</summary>
         public long Enqueued { get; set; }
 
         /// <summary>Calls of <see cref="Enqueued"/> written (or given up on): neither waiting nor in flight.</summary>
         public long Acknowledged => Enqueued - Pending.Count - (InFlight?.Count ?? 0);
+    }
+}
+
+/// <summary>
+/// Calls settled on this node on their way to its <see cref="LedgerAgent"/>: a call adds itself without a message; the
+/// first call into an idle inbox tells the agent (<see cref="Waiting"/>), which takes everything there on its next batch.
+/// </summary>
+internal sealed class SettledCalls
+{
+    private readonly ConcurrentQueue<(string TenantId, LedgerCommands.LeasedCost Cost)> _calls = new();
+    private int _awaited;
+
+    /// <summary>Adds a settled call; true when the agent must be told, because it is not already coming for the inbox.</summary>
+    public bool Add(string tenantId, LedgerCommands.LeasedCost cost)
+    {
+        _calls.Enqueue((tenantId, cost));
+        return Interlocked.Exchange(ref _awaited, 1) == 0;
+    }
+
+    /// <summary>
+    /// The agent takes one call. Its first take of a round marks the inbox idle again (a full fence before any read),
+    /// so a call added from then on tells the agent once more, and none is left behind unannounced.
+    /// </summary>
+    public bool TryTake(out string tenantId, out LedgerCommands.LeasedCost cost)
+    {
+        Interlocked.Exchange(ref _awaited, 0);
+        var taken = _calls.TryDequeue(out var call);
+        (tenantId, cost) = call;
+        return taken;
+    }
+
+    /// <summary>Sent to the agent by the call that found the inbox idle.</summary>
+    public sealed class Waiting
+    {
+        public static readonly Waiting Instance = new();
     }
 }

@@ -10,8 +10,9 @@ namespace ActorRelay.Gateway.Actors;
 
 /// <summary>
 /// The HTTP side's handle on the sharded tenant ledgers. A call's budget is reserved from this node's lease
-/// (<see cref="BudgetLeases"/>), asking the ledger only when the lease runs short; a settled call is handed to this
-/// node's <see cref="LedgerAgent"/>, which bills it in the next batch, and the request does not wait for the journal.
+/// (<see cref="BudgetLeases"/>), asking the ledger only when the lease runs short; a settled call is left in this
+/// node's <see cref="SettledCalls"/>, from which its <see cref="LedgerAgent"/> bills it in the next batch, and the
+/// request does not wait for the journal.
 /// Reads of a tenant's usage and budgets first wait until this node's settled calls of that tenant are billed, so that
 /// a client reads its own calls. With <see cref="LedgerOptions.Enabled"/> off nothing is reserved or billed.
 /// </summary>
@@ -19,6 +20,7 @@ internal sealed class LedgerClient(
     ActorSystem system,
     IRequiredActor<TenantLedgerActor> ledgers,
     BudgetLeases leases,
+    SettledCalls settled,
     IOptionsMonitor<GatewayOptions> options)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -27,7 +29,7 @@ internal sealed class LedgerClient(
     {
         var region = await ledgers.GetAsync();
         var batchInterval = TimeSpan.FromMilliseconds(options.CurrentValue.Ledger.BatchMilliseconds);
-        return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases, batchInterval)), "ledger-agent");
+        return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases, settled, batchInterval)), "ledger-agent");
     });
 
     public bool Enabled => options.CurrentValue.Ledger.Enabled;
@@ -65,7 +67,10 @@ internal sealed class LedgerClient(
         }
 
         Settle(admission, cost.Cost);
-        _ = Tell(new LedgerAgent.Record(cost.TenantId, new LedgerCommands.LeasedCost(cost, admission.LeaseId)));
+        if (settled.Add(cost.TenantId, new LedgerCommands.LeasedCost(cost, admission.LeaseId)))
+        {
+            _ = Tell(SettledCalls.Waiting.Instance);
+        }
     }
 
     /// <summary>Waits until every call settled on this node so far (of one tenant, or of all when null) is in the ledger.</summary>

@@ -175,8 +175,8 @@ public sealed class LedgerOptions
     public int LeaseCalls { get; set; } = 64;
 
     /// <summary>
-    /// A node sends a tenant's settled calls to its ledger at most this often, as one batch (one journal write):
-    /// fewer, larger writes; a node that crashes loses the calls of at most one interval.
+    /// A node gathers the calls settled on it this long before it sends each tenant's to its ledger as batches (one
+    /// journal write each): fewer, larger writes; a node that crashes loses the calls of at most one interval.
     /// </summary>
     public int BatchMilliseconds { get; set; } = 20;
 }
