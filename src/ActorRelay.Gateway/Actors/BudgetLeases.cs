@@ -10,8 +10,8 @@ namespace ActorRelay.Gateway.Actors;
 /// node, spent here call by call without asking the ledger. A call reserves its maximum cost from the lease under a
 /// small lock; settling gives back what it did not spend. A lease that falls below half of what it last got asks the
 /// ledger for more in the background, so that calls go on meanwhile; only when a lease cannot cover a call does the
-/// call wait for the ledger, which tops the lease up from what is left (never more: the sum of all nodes' leases and the spending
-/// stays within a hard budget, so concurrent calls on any number of nodes cannot overspend it). A scope without a
+/// call wait for the ledger, which tops the lease up from what is left (never more: the sum of all nodes' leases and
+/// the spending stays within a hard budget, so concurrent calls on any number of nodes cannot overspend it). A scope without a
 /// budget holds no lease at all. Leases are renewed while used, returned when idle, and dropped (unused part returned)
 /// when the ledger says a budget changed or forgot the lease.
 /// </summary>

@@ -280,8 +280,8 @@ internal sealed class SettledCalls
     }
 
     /// <summary>
-    /// The agent takes one call. Its first take of a round marks the inbox idle again (a full fence before any read),
-    /// so a call added from then on tells the agent once more, and none is left behind unannounced.
+    /// The agent takes one call. Each take first marks the inbox idle again (a full fence before the read), so a call
+    /// added after the agent's last take tells the agent once more, and none is left behind unannounced.
     /// </summary>
     public bool TryTake(out string tenantId, out LedgerCommands.LeasedCost cost)
     {
