@@ -32,9 +32,10 @@ internal sealed class LedgerClient(
         return system.ActorOf(Props.Create(() => new LedgerAgent(region, leases, settled, batchInterval)), "ledger-agent");
     });
 
-    public bool Enabled => options.CurrentValue.Ledger.Enabled;
-
+    /// <summary><see cref="AskLedgerAsync"/> bound once, on first use (a field initializer cannot bind an instance method).</summary>
     private AskLedger? _askLedger;
+
+    public bool Enabled => options.CurrentValue.Ledger.Enabled;
 
     /// <summary>Admits a call of at most <paramref name="maxCost"/> against the caller's tenant and project budgets.</summary>
     public ValueTask<BudgetAdmission> ReserveAsync(Caller caller, decimal maxCost, CancellationToken cancellationToken)

@@ -15,29 +15,18 @@ public sealed class BudgetLeasesTests
     public async Task ALeaseBelowHalf_IsToppedUpAhead_WhileCallsGoOnWithoutWaiting()
     {
         var ledger = new ScriptedLedger(remaining: 100m);
-        var leases = new BudgetLeases(TimeProvider.System);
-        var first = leases.ReserveAsync("t", null, CallCost, LeaseCalls, ledger.Ask, TestContext.Current.CancellationToken);
-        await ledger.WaitForAskAsync(1);
-        ledger.AnswerNext();
-        await first;
+        var leases = await FirstCallLeasedAsync(ledger);
         Assert.Equal(1, ledger.Asked);
 
         // The lease holds 10; after 6 calls 4 are left, below half: a top-up goes out, and the calls after it do not wait.
-        for (var call = 0; call < 5; call++)
-        {
-            Assert.True(leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _));
-        }
-
+        TakeLocally(leases, ledger, calls: 5);
         await ledger.WaitForAskAsync(2);
-        for (var call = 0; call < 4; call++)
-        {
-            Assert.True(leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _), "calls spend what is left while the top-up is on its way");
-        }
+        TakeLocally(leases, ledger, calls: 4);
 
-        Assert.False(leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _));
+        Assert.False(TryTake(leases, ledger));
         Assert.Equal(2, ledger.Asked);
         ledger.AnswerNext();
-        await Eventually.TrueAsync(() => leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _), "the top-up's grant is spent");
+        await Eventually.TrueAsync(() => TryTake(leases, ledger), "the top-up's grant is spent");
         Assert.Equal(80m, ledger.Remaining);
     }
 
@@ -45,18 +34,11 @@ public sealed class BudgetLeasesTests
     public async Task ALeaseTheBudgetCutShort_IsNotToppedUpAhead_SoAnExhaustedBudgetIsNotAskedOverAndOver()
     {
         var ledger = new ScriptedLedger(remaining: 6m);
-        var leases = new BudgetLeases(TimeProvider.System);
-        var first = leases.ReserveAsync("t", null, CallCost, LeaseCalls, ledger.Ask, TestContext.Current.CancellationToken);
-        await ledger.WaitForAskAsync(1);
-        ledger.AnswerNext();
-        Assert.True((await first).Admitted);
+        var leases = await FirstCallLeasedAsync(ledger);
 
-        for (var call = 0; call < 5; call++)
-        {
-            Assert.True(leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _));
-        }
+        TakeLocally(leases, ledger, calls: 5);
 
-        Assert.False(leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _));
+        Assert.False(TryTake(leases, ledger));
         Assert.Equal(1, ledger.Asked);
     }
 
@@ -76,6 +58,27 @@ public sealed class BudgetLeasesTests
 
         Assert.True((await staying).Admitted);
         Assert.Equal(1, ledger.Asked);
+    }
+
+    /// <summary>A node whose first call waited for the ledger's first grant and was admitted.</summary>
+    private static async Task<BudgetLeases> FirstCallLeasedAsync(ScriptedLedger ledger)
+    {
+        var leases = new BudgetLeases(TimeProvider.System);
+        var first = leases.ReserveAsync("t", null, CallCost, LeaseCalls, ledger.Ask, TestContext.Current.CancellationToken);
+        await ledger.WaitForAskAsync(1);
+        ledger.AnswerNext();
+        Assert.True((await first).Admitted);
+        return leases;
+    }
+
+    private static bool TryTake(BudgetLeases leases, ScriptedLedger ledger) => leases.TryReserve("t", null, CallCost, LeaseCalls, ledger.Ask, out _);
+
+    private static void TakeLocally(BudgetLeases leases, ScriptedLedger ledger, int calls)
+    {
+        for (var call = 0; call < calls; call++)
+        {
+            Assert.True(TryTake(leases, ledger), "the call is admitted from the node's lease without waiting for the ledger");
+        }
     }
 
     /// <summary>A tenant ledger with one hard budget that grants what it has left, one answer per <see cref="AnswerNext"/>.</summary>
