@@ -37,6 +37,8 @@ public static class GatewayApp
     {
         var services = builder.Services;
         builder.Logging.AddJsonConsole(console => console.IncludeScopes = true);
+        // Kestrel's limits from configuration too (Kestrel__Limits__MaxRequestBodySize=...): its own loader reads only endpoints.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
 
         services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
@@ -113,7 +115,13 @@ public static class GatewayApp
         var drain = app.Services.GetRequiredService<GatewayDrain>();
         app.Use(drain.TrackAsync);
         app.UseMiddleware<RequestIdMiddleware>();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledErrorAsync });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = WriteUnhandledErrorAsync,
+            // A body the client cut short or sent over the size limit is the client's error, answered with a 4xx: it is
+            // not logged as a failure of the gateway.
+            SuppressDiagnosticsCallback = handled => handled.Exception is BadHttpRequestException,
+        });
         app.UseStatusCodePages(WriteBareStatusAsync);
 
         app.MapOpenApi();
@@ -133,7 +141,8 @@ public static class GatewayApp
     {
         var failure = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         return failure is BadHttpRequestException badRequest
-            ? ErrorResponses.WriteAsync(context, badRequest.StatusCode, badRequest.Message, OpenAiErrorTypes.InvalidRequest, null)
+            ? ErrorResponses.WriteAsync(context, badRequest.StatusCode, badRequest.Message, OpenAiErrorTypes.InvalidRequest,
+                badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : null)
             : ErrorResponses.WriteAsync(context, StatusCodes.Status500InternalServerError,
                 $"The gateway failed while handling request {RequestIdMiddleware.RequestId(context)}.", OpenAiErrorTypes.Server, "internal_error");
     }

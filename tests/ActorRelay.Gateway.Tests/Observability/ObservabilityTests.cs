@@ -108,6 +108,34 @@ public sealed class ObservabilityTests(SharedGateway shared)
         File.Delete(database);
     }
 
+    [Fact]
+    public async Task BodyOverTheSizeLimit_Is413AndNotLoggedAsAFailure()
+    {
+        var logs = new CapturingLoggerProvider();
+        var database = RunningGateway.NewDatabasePath();
+        var startup = 0;
+        var bodyLimit = new Dictionary<string, string?> { ["Kestrel:Limits:MaxRequestBodySize"] = "4096" };
+        await using (var gateway = await RunningGateway.StartAsync(database, logs, bodyLimit))
+        {
+            startup = logs.Entries.Count;
+            using (var tooLarge = await gateway.Client.SendAsync(Chat.Request("m-ok", new string('x', 8192))))
+            {
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+                var error = (await Chat.JsonAsync(tooLarge))["error"]!;
+                Assert.Equal("invalid_request_error", (string?)error["type"]);
+                Assert.Equal("request_too_large", (string?)error["code"]);
+            }
+
+            using var after = await gateway.Client.SendAsync(Chat.Request("m-ok", "still here"));
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+
+        // Disposed, the gateway has drained: the handling of both requests, and anything it logged, is over.
+        Assert.DoesNotContain(logs.Entries.Skip(startup), entry => entry.Level >= LogLevel.Error);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(database);
+    }
+
     private sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId);
 
     private sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
