@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-vendor=127.0.0.1:9101 proxy=127.0.0.1:9102 gateway=127.0.0.1:9103 admin_key=ar-load-admin
+vendor=127.0.0.1:9101 proxy=127.0.0.1:9102 gateway=127.0.0.1:9103 gateway_on=127.0.0.1:9104 admin_key=ar-load-admin
 first_token_ms=20 # streaming: the vendor's first event (and headers) after 20 ms, so first byte = first token
 slow_token_ms=1000 # open streams: one token a second, so all of them stay open while they stream
 dotnet build -c Release src/ActorRelay.Gateway -v q -nologo >/dev/null # builds the simulated vendor too
@@ -80,15 +80,15 @@ channel() { # $1 id, then x-sim header assignments
   for header in "$@"; do printf '%s\n' "ActorRelay__Channels__${id}__Headers__$header"; done
 }
 
-start_gateway() { # $1 = on (keys + budgets + ledger) | off
-  local switch=false
-  [ "$1" = on ] && switch=true
+start_gateway() { # $1 = on (keys + budgets + ledger, listening on $gateway_on) | off (on $gateway)
+  local switch=false address=$gateway
+  [ "$1" = on ] && switch=true address=$gateway_on
   mapfile -t channels < <(channel bench; channel bench50 x-sim-first-token-delay-ms=50
     channel bench-stream "x-sim-first-token-delay-ms=$first_token_ms"
     channel bench-slow x-sim-tokens=100000 "x-sim-token-delay-ms=$slow_token_ms")
   # shellcheck disable=SC2086 # GATEWAY_ENV is a list of assignments
   # MALLOC_ARENA_MAX=2 as the gateway's image sets it (cluster-config/docker/Dockerfile); GATEWAY_ENV can override it.
-  env MALLOC_ARENA_MAX=2 ${GATEWAY_ENV:-} "Urls=http://$gateway" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
+  env MALLOC_ARENA_MAX=2 ${GATEWAY_ENV:-} "Urls=http://$address" Logging__LogLevel__Default=Warning ActorRelay__Akka__Remote__Port=0 \
     "ActorRelay__Akka__Journal__ConnectionString=Data Source=$work/journal-$1.db" \
     "ActorRelay__Access__RequireKeys=$switch" "ActorRelay__Ledger__Enabled=$switch" "ActorRelay__Access__AdminKey=$admin_key" \
     ActorRelay__Access__Demo__Enabled=true ActorRelay__Access__Demo__TenantId=demo ActorRelay__Access__Demo__Key=sk-ar-load \
@@ -99,8 +99,8 @@ start_gateway() { # $1 = on (keys + budgets + ledger) | off
   gateway_pid=$!
   pids+=($gateway_pid)
   for _ in $(seq 1 120); do
-    if curl -sf "http://$gateway/readyz" >/dev/null 2>&1 && curl -sf -H "Authorization: Bearer sk-ar-load" "http://$gateway/v1/models" >/dev/null 2>&1; then
-      [ "$1" = on ] && curl -sf -X PUT "http://$gateway/admin/tenants/demo/budget" -H "Authorization: Bearer $admin_key" \
+    if curl -sf "http://$address/readyz" >/dev/null 2>&1 && curl -sf -H "Authorization: Bearer sk-ar-load" "http://$address/v1/models" >/dev/null 2>&1; then
+      [ "$1" = on ] && curl -sf -X PUT "http://$address/admin/tenants/demo/budget" -H "Authorization: Bearer $admin_key" \
         -H 'content-type: application/json' -d '{"limit":1000000000,"period":"monthly","mode":"hard"}' >/dev/null
       return 0
     fi
@@ -179,9 +179,31 @@ warm() { # $1 target label, $2 base url, $3 model, $4 stream model, $5 stream fi
   load "$2/chat/completions" "$4" true 32 "$stream_warmup" "$5" "$6" >/dev/null
 }
 
+pair_plain=() pair_keys=() # req/s of the alternating windows
+pair() { # the zero-delay load on both gateways in alternating 5 s windows, so that the machine's drift hits both alike
+  local round first second rps
+  for round in $(seq 0 "$pair_rounds"); do # round 0 wakes both up again and is not counted
+    first=plain second=keys
+    [ $((round % 2)) = 0 ] && first=keys second=plain
+    for side in $first $second; do
+      if [ "$side" = plain ]; then
+        rps=$(field rps "$(load "http://$gateway/v1/chat/completions" bench false 32 5 "" "")")
+        [ "$round" -gt 0 ] && pair_plain+=("$rps")
+      else
+        rps=$(field rps "$(load "http://$gateway_on/v1/chat/completions" bench false 32 5 "" sk-ar-load)")
+        [ "$round" -gt 0 ] && pair_keys+=("$rps")
+      fi
+    done
+  done
+  echo "alternating windows, plain: ${pair_plain[*]}; keys + budgets + ledger: ${pair_keys[*]}" >&2
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+pair_rounds=8
+
 ns0="non-stream, 0 ms vendor delay" ns50="non-stream, 50 ms vendor delay" st="stream, ${first_token_ms} ms first token"
 started=$(date +%s)
 start_gateway off
+plain_pid=$gateway_pid
 for target in direct nginx gateway; do
   case $target in
     direct) base=${upstream_base%/} m=$upstream_model m50=$upstream_model ms=$upstream_model d50=50 ds=$first_token_ms auth=$upstream_key ;;
@@ -195,18 +217,21 @@ for target in direct nginx gateway; do
 done
 plain_peak_rss=$(status_mb "$gateway_pid" VmHWM)
 
+# The plain gateway stays up, idle, while the one with keys + budgets + ledger is measured, then both take turns.
+start_gateway on
+warm "gateway, keys + budgets + ledger" "http://$gateway_on/v1" bench bench-stream "" sk-ar-load
+run "$ns0" "gateway, keys + budgets + ledger" "http://$gateway_on/v1/chat/completions" bench false 32 "" sk-ar-load
+keys_peak_rss=$(status_mb "$gateway_pid" VmHWM)
+pair
+kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
+gateway_pid=$plain_pid
+
 open_result=""
 if [ "$open_streams" -gt 0 ]; then
   echo "opening $open_streams streams (one token every $slow_token_ms ms, clients reading)" >&2
   open_result=$(python3 benchmarks/load/slow-consumers.py --keep-reading "$gateway_pid" "${gateway%:*}" "${gateway#*:}" bench-slow "$open_streams" 20)
   echo "$open_result" >&2
 fi
-kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
-
-start_gateway on
-warm "gateway, keys + budgets + ledger" "http://$gateway/v1" bench bench-stream "" sk-ar-load
-run "$ns0" "gateway, keys + budgets + ledger" "http://$gateway/v1/chat/completions" bench false 32 "" sk-ar-load
-keys_peak_rss=$(status_mb "$gateway_pid" VmHWM)
 elapsed=$(( $(date +%s) - started ))
 
 # --- report ---
@@ -223,7 +248,8 @@ calc() { awk "BEGIN {printf \"$1\", $2}"; }
 verdict() { awk "BEGIN {print ($1) ? \"pass\" : \"fail\"}"; }
 added() { calc %.2f "$(lookup "$1" "$2" "$3") - $(lookup "$1" direct "$3")"; } # $1 scenario, $2 via, $3 field: via minus direct
 
-g0=$(lookup "$ns0" gateway rps) n0=$(lookup "$ns0" nginx rps) on0=$(lookup "$ns0" "gateway, keys + budgets + ledger" rps)
+g0=$(lookup "$ns0" gateway rps) n0=$(lookup "$ns0" nginx rps)
+pair_g0=$(median "${pair_plain[@]}") pair_on0=$(median "${pair_keys[@]}")
 add50_p50=$(added "$ns50" gateway p50) add50_p99=$(added "$ns50" gateway p99)
 ttft_p50=$(added "$st" gateway ttft_p50) ttft_p99=$(added "$st" gateway ttft_p99)
 # nginx's own additions in the same run: the floor of one more proxy hop on this machine, for reading the latency targets.
@@ -276,7 +302,7 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   if [ -n "$open_result" ]; then
     echo "| $open_streams open streams < 1 GiB | $open_rss MB | $(verdict "$open_rss < 1024") |"
   fi
-  echo "| keys + budgets + ledger ≥ 80% of the same run without | $on0 vs $g0 req/s ($(calc %.0f "100 * $on0 / $g0")%) | $(verdict "$on0 >= 0.8 * $g0") |"
+  echo "| keys + budgets + ledger ≥ 80% of the same run without (medians of $pair_rounds alternating 5 s windows each, below) | $pair_on0 vs $pair_g0 req/s ($(calc %.0f "100 * $pair_on0 / $pair_g0")%) | $(verdict "$pair_on0 >= 0.8 * $pair_g0") |"
   echo
   echo "## Throughput and latency"
   echo
@@ -293,6 +319,17 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
     [[ $line == *ttft_p50* ]] && ttft50=$(field ttft_p50 "$line") ttft99=$(field ttft_p99 "$line")
     echo "| $name | $target | $conns | $(field rps "$line") | $(field p50 "$line") | $(field p90 "$line") | $(field p99 "$line") | $ttft50 | $ttft99 | $(field errors "$line") | $cpu | $during | $rss |"
   done
+  echo
+  echo "## Keys + budgets + ledger against the plain gateway"
+  echo
+  echo "After the scenarios above both gateways run side by side, idle in turn, and take the zero-delay load (32 connections)"
+  echo "in alternating 5 s windows (the order swapped every round, one unrecorded round first), so that the drift of this"
+  echo "shared machine between two measurements hits both alike. req/s per window:"
+  echo
+  echo "| window | $(seq -s ' | ' 1 "$pair_rounds") | median |"
+  echo "|---|$(printf -- '---|%.0s' $(seq 1 "$pair_rounds"))---|"
+  echo "| plain | $(IFS='|'; echo "${pair_plain[*]}" | sed 's/|/ | /g') | $pair_g0 |"
+  echo "| keys + budgets + ledger | $(IFS='|'; echo "${pair_keys[*]}" | sed 's/|/ | /g') | $pair_on0 |"
   echo
   echo "## Added latency (minus direct, same run; differences of percentiles)"
   echo
