@@ -183,7 +183,7 @@ warm() { # $1 target label, $2 base url, $3 model, $4 stream model, $5 stream fi
 
 pair_plain=() pair_keys=() # req/s of the alternating windows
 pair() { # the zero-delay load on both gateways in alternating 5 s windows, so that the machine's drift hits both alike
-  local round first second rps
+  local round first second side rps
   for round in $(seq 0 "$pair_rounds"); do # round 0 wakes both up again and is not counted
     first=plain second=keys
     [ $((round % 2)) = 0 ] && first=keys second=plain
