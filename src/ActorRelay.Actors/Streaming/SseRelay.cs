@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using ActorRelay.Core.Sse;
 using Akka;
@@ -119,13 +120,13 @@ public static class SseRelay
     private sealed record Batch(Run Run, SseEvent[] Events);
 
     /// <summary>
-    /// One stream: reads the upstream body, once <see cref="Start"/> gives it, into one small buffer and parses it. A chunk
-    /// is parsed (its events copied out) before the next read overwrites the buffer. Disposing is idempotent: the graph
-    /// and the relay's end both do it. It is an attribute only to reach its materialization's source stage.
+    /// One stream: reads the upstream body, once <see cref="Start"/> gives it, into one small pooled buffer and parses
+    /// it. A chunk is parsed (its events copied out) before the next read overwrites the buffer. Disposing is idempotent:
+    /// the graph and the relay's end both do it. It is an attribute only to reach its materialization's source stage.
     /// </summary>
     internal sealed class Run(CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
     {
-        private readonly byte[] _buffer = new byte[ReadBufferBytes];
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
         private readonly SseParser _parser = new();
         private readonly List<SseEvent> _parsed = [];
         /// <summary>The handler until <see cref="Start"/> gives one: no events reach it before the body does.</summary>
@@ -152,7 +153,7 @@ public static class SseRelay
         }
 
         public ValueTask<int> ReadAsync() =>
-            _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(_buffer, cancellationToken) : ReadFirstAsync();
+            _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(Buffer, cancellationToken) : ReadFirstAsync();
 
         public SseEvent[] Parse(int read)
         {
@@ -179,6 +180,12 @@ public static class SseRelay
             }
         }
 
+        /// <summary>
+        /// Gives the read buffer back to the pool, once the stream is over. Only the source stage may call this, and
+        /// only with no read in flight: a read still pending could write into a buffer that another stream now holds.
+        /// </summary>
+        public void ReturnBuffer() => ArrayPool<byte>.Shared.Return(_buffer);
+
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -192,8 +199,10 @@ public static class SseRelay
         private async ValueTask<int> ReadFirstAsync()
         {
             var body = await _body.Task.ConfigureAwait(false);
-            return await body.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            return await body.ReadAsync(Buffer, cancellationToken).ConfigureAwait(false);
         }
+
+        private Memory<byte> Buffer => _buffer.AsMemory(0, ReadBufferBytes);
     }
 
     /// <summary>
@@ -218,6 +227,7 @@ public static class SseRelay
             private readonly UpstreamEvents _stage;
             private readonly Run _run;
             private Action<Task<int>>? _onRead;
+            private bool _reading;
 
             public Logic(UpstreamEvents stage, Run run) : base(stage.Shape)
             {
@@ -233,8 +243,19 @@ public static class SseRelay
 
             public override void OnPull() => ReadNext();
 
-            // However the stage stops (downstream cancelled, the kill switch, the end of the body), the upstream goes with it.
-            public override void PostStop() => _ = _run.DisposeAsync();
+            /// <summary>
+            /// However the stage stops (downstream cancelled, the kill switch, the end of the body), the upstream goes
+            /// with it. The read buffer goes back to the pool unless a read is still in flight (the stream was cut
+            /// short while waiting for the vendor): that buffer is left to the garbage collector instead.
+            /// </summary>
+            public override void PostStop()
+            {
+                _ = _run.DisposeAsync();
+                if (!_reading)
+                {
+                    _run.ReturnBuffer();
+                }
+            }
 
             private void ReadNext()
             {
@@ -243,6 +264,7 @@ public static class SseRelay
                     var read = _run.ReadAsync();
                     if (!read.IsCompletedSuccessfully)
                     {
+                        _reading = true;
                         _ = read.AsTask().ContinueWith(static (task, state) => ((Action<Task<int>>)state!)(task), _onRead, TaskContinuationOptions.ExecuteSynchronously);
                         return;
                     }
@@ -256,6 +278,7 @@ public static class SseRelay
 
             private void Read(Task<int> read)
             {
+                _reading = false;
                 if (!read.IsCompletedSuccessfully)
                 {
                     FailStage(read.Exception is { } failed ? failed.GetBaseException() : new OperationCanceledException("The upstream read was cancelled."));
