@@ -15,7 +15,7 @@ namespace ActorRelay.Gateway.Actors;
 /// budget holds no lease at all. Leases are renewed while used, returned when idle, and dropped (unused part returned)
 /// when the ledger says a budget changed or forgot the lease.
 /// </summary>
-internal sealed class BudgetLeases(TimeProvider time)
+internal sealed partial class BudgetLeases(TimeProvider time, ILogger<BudgetLeases> logger)
 {
     /// <summary>How long the ledger keeps a lease that is not renewed (a node that died frees its lease after this).</summary>
     public const int LeaseSeconds = 30;
@@ -210,7 +210,8 @@ internal sealed class BudgetLeases(TimeProvider time)
 
     /// <summary>
     /// Asks the ledger for <paramref name="want"/> more. Started under the lease's lock, it yields first, so it takes
-    /// that lock again only after the caller let it go.
+    /// that lock again only after the caller let it go. A failure reaches the calls waiting for it; it is also logged
+    /// here, because a top-up asked ahead has no caller waiting, and the lease's next call simply asks again.
     /// </summary>
     private async Task RefillAsync(Lease lease, decimal want, decimal minimum, AskLedger askLedger)
     {
@@ -234,6 +235,11 @@ internal sealed class BudgetLeases(TimeProvider time)
                 lease.Refusal = reply.Outcome == ReserveOutcome.Denied ? reply.Budget : null;
             }
         }
+        catch (Exception exception)
+        {
+            LogTopUpFailed(lease.TenantId, lease.ProjectId ?? "", exception.Message);
+            throw;
+        }
         finally
         {
             lock (lease)
@@ -242,6 +248,9 @@ internal sealed class BudgetLeases(TimeProvider time)
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The budget lease of tenant {TenantId} (project '{ProjectId}') could not be topped up: {Reason}")]
+    private partial void LogTopUpFailed(string tenantId, string projectId, string reason);
 
     private void Drop(Lease lease, Action<IWithTenantId> tell)
     {

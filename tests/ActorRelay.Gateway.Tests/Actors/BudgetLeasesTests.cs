@@ -2,6 +2,8 @@ using ActorRelay.Actors.Ledger;
 using ActorRelay.Core.Ledger;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorRelay.Gateway.Tests.Actors;
 
@@ -46,7 +48,7 @@ public sealed class BudgetLeasesTests
     public async Task ACallThatGivesUpWaiting_DoesNotFailTheOthersWaitingForTheSameTopUp()
     {
         var ledger = new ScriptedLedger(remaining: 100m);
-        var leases = new BudgetLeases(TimeProvider.System);
+        var leases = new BudgetLeases(TimeProvider.System, NullLogger<BudgetLeases>.Instance);
         using var leaving = new CancellationTokenSource();
         var gone = leases.ReserveAsync("t", null, CallCost, LeaseCalls, ledger.Ask, leaving.Token);
         await ledger.WaitForAskAsync(1);
@@ -60,10 +62,28 @@ public sealed class BudgetLeasesTests
         Assert.Equal(1, ledger.Asked);
     }
 
-    /// <summary>A node whose first call waited for the ledger's first grant and was admitted.</summary>
-    private static async Task<BudgetLeases> FirstCallLeasedAsync(ScriptedLedger ledger)
+    [Fact]
+    public async Task ATopUpAskedAheadThatFails_IsLogged_AndALaterCallAsksAgain()
     {
-        var leases = new BudgetLeases(TimeProvider.System);
+        var ledger = new ScriptedLedger(remaining: 100m);
+        var log = new RecordingLogger();
+        var leases = await FirstCallLeasedAsync(ledger, log);
+        TakeLocally(leases, ledger, calls: 5);
+        await ledger.WaitForAskAsync(2);
+
+        // No call waits for a top-up asked ahead: its failure would otherwise go unseen.
+        ledger.FailNext(new TimeoutException("The tenant ledger did not answer."));
+        await Eventually.TrueAsync(
+            () => log.Warnings.Any(warning => warning.Contains("tenant t ", StringComparison.Ordinal) && warning.Contains("did not answer", StringComparison.Ordinal)),
+            "the failed top-up is logged");
+
+        await Eventually.TrueAsync(() => TryTake(leases, ledger) && ledger.Asked >= 3, "a call from what the lease still holds asks for a top-up again");
+    }
+
+    /// <summary>A node whose first call waited for the ledger's first grant and was admitted.</summary>
+    private static async Task<BudgetLeases> FirstCallLeasedAsync(ScriptedLedger ledger, ILogger<BudgetLeases>? log = null)
+    {
+        var leases = new BudgetLeases(TimeProvider.System, log ?? NullLogger<BudgetLeases>.Instance);
         var first = leases.ReserveAsync("t", null, CallCost, LeaseCalls, ledger.Ask, TestContext.Current.CancellationToken);
         await ledger.WaitForAskAsync(1);
         ledger.AnswerNext();
@@ -105,6 +125,14 @@ public sealed class BudgetLeasesTests
 
         public Task WaitForAskAsync(int asks) => Eventually.TrueAsync(() => { lock (_gate) { return Asked >= asks; } }, $"the ledger is asked {asks} time(s)");
 
+        public void FailNext(Exception failure)
+        {
+            lock (_gate)
+            {
+                _asks.Dequeue().Reply.SetException(failure);
+            }
+        }
+
         public void AnswerNext()
         {
             (LedgerCommands.LeaseBudget Command, TaskCompletionSource<LedgerCommands.BudgetLeased> Reply) ask;
@@ -117,6 +145,26 @@ public sealed class BudgetLeasesTests
             Remaining -= granted;
             var outcome = granted >= ask.Command.Minimum ? ReserveOutcome.Granted : ReserveOutcome.Denied;
             ask.Reply.SetResult(new LedgerCommands.BudgetLeased(ask.Command.TenantId, ask.Command.LeaseId, outcome, outcome == ReserveOutcome.Denied ? 0m : granted, Bounded: true, Budget: null, BudgetVersion: 1));
+        }
+    }
+
+    private sealed class RecordingLogger : ILogger<BudgetLeases>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
+
+        public IEnumerable<string> Warnings => _warnings;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+            {
+                _warnings.Enqueue(formatter(state, exception));
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ using ActorRelay.Core.Ledger;
 using ActorRelay.Gateway.Actors;
 using ActorRelay.Gateway.Tests.Infrastructure;
 using Akka.Actor;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorRelay.Gateway.Tests.Actors;
 
@@ -19,7 +20,7 @@ public sealed class LedgerAgentTests : IAsyncDisposable
     public LedgerAgentTests()
     {
         var ledger = _system.ActorOf(Props.Create(() => new AcknowledgingLedger(_batches)));
-        _agent = _system.ActorOf(Props.Create(() => new LedgerAgent(ledger, new BudgetLeases(TimeProvider.System), _settled, TimeSpan.FromMilliseconds(300))));
+        _agent = _system.ActorOf(Props.Create(() => new LedgerAgent(ledger, new BudgetLeases(TimeProvider.System, NullLogger<BudgetLeases>.Instance), _settled, TimeSpan.FromMilliseconds(300))));
     }
 
     [Fact]
