@@ -183,18 +183,15 @@ warm() { # $1 target label, $2 base url, $3 model, $4 stream model, $5 stream fi
 
 pair_plain=() pair_keys=() # req/s of the alternating windows
 pair() { # the zero-delay load on both gateways in alternating 5 s windows, so that the machine's drift hits both alike
-  local round first second side rps
+  local round side rps order
+  local -A url=([plain]="http://$gateway/v1/chat/completions" [keys]="http://$gateway_on/v1/chat/completions") key=([plain]="" [keys]=sk-ar-load)
   for round in $(seq 0 "$pair_rounds"); do # round 0 wakes both up again and is not counted
-    first=plain second=keys
-    [ $((round % 2)) = 0 ] && first=keys second=plain
-    for side in $first $second; do
-      if [ "$side" = plain ]; then
-        rps=$(field rps "$(load "http://$gateway/v1/chat/completions" bench false 32 5 "" "")")
-        [ "$round" -gt 0 ] && pair_plain+=("$rps")
-      else
-        rps=$(field rps "$(load "http://$gateway_on/v1/chat/completions" bench false 32 5 "" sk-ar-load)")
-        [ "$round" -gt 0 ] && pair_keys+=("$rps")
-      fi
+    order="plain keys"
+    [ $((round % 2)) = 0 ] && order="keys plain"
+    for side in $order; do
+      rps=$(field rps "$(load "${url[$side]}" bench false 32 5 "" "${key[$side]}")")
+      [ "$round" -eq 0 ] && continue
+      if [ "$side" = plain ]; then pair_plain+=("$rps"); else pair_keys+=("$rps"); fi
     done
   done
   echo "alternating windows, plain: ${pair_plain[*]}; keys + budgets + ledger: ${pair_keys[*]}" >&2

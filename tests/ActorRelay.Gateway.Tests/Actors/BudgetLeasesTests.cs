@@ -66,15 +66,17 @@ public sealed class BudgetLeasesTests
     public async Task ATopUpAskedAheadThatFails_IsLogged_AndALaterCallAsksAgain()
     {
         var ledger = new ScriptedLedger(remaining: 100m);
-        var log = new RecordingLogger();
-        var leases = await FirstCallLeasedAsync(ledger, log);
+        var logs = new CapturingLoggerProvider();
+        using var loggers = new LoggerFactory([logs]);
+        var leases = await FirstCallLeasedAsync(ledger, loggers.CreateLogger<BudgetLeases>());
         TakeLocally(leases, ledger, calls: 5);
         await ledger.WaitForAskAsync(2);
 
         // No call waits for a top-up asked ahead: its failure would otherwise go unseen.
         ledger.FailNext(new TimeoutException("The tenant ledger did not answer."));
         await Eventually.TrueAsync(
-            () => log.Warnings.Any(warning => warning.Contains("tenant t ", StringComparison.Ordinal) && warning.Contains("did not answer", StringComparison.Ordinal)),
+            () => logs.Entries.Any(entry => entry.Level == LogLevel.Warning
+                && entry.Message.Contains("tenant t ", StringComparison.Ordinal) && entry.Message.Contains("did not answer", StringComparison.Ordinal)),
             "the failed top-up is logged");
 
         await Eventually.TrueAsync(() => TryTake(leases, ledger) && ledger.Asked >= 3, "a call from what the lease still holds asks for a top-up again");
@@ -145,26 +147,6 @@ public sealed class BudgetLeasesTests
             Remaining -= granted;
             var outcome = granted >= ask.Command.Minimum ? ReserveOutcome.Granted : ReserveOutcome.Denied;
             ask.Reply.SetResult(new LedgerCommands.BudgetLeased(ask.Command.TenantId, ask.Command.LeaseId, outcome, outcome == ReserveOutcome.Denied ? 0m : granted, Bounded: true, Budget: null, BudgetVersion: 1));
-        }
-    }
-
-    private sealed class RecordingLogger : ILogger<BudgetLeases>
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
-
-        public IEnumerable<string> Warnings => _warnings;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel == LogLevel.Warning)
-            {
-                _warnings.Enqueue(formatter(state, exception));
-            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
 using ActorRelay.Gateway.Tests.Infrastructure;
@@ -134,47 +133,5 @@ public sealed class ObservabilityTests(SharedGateway shared)
         Assert.DoesNotContain(logs.Entries.Skip(startup), entry => entry.Level >= LogLevel.Error);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Delete(database);
-    }
-
-    private sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId);
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
-    {
-        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
-
-        public ConcurrentQueue<LogEntry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, this);
-
-        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class CapturingLogger(string category, CapturingLoggerProvider provider) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => provider._scopes.Push(state);
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                string? requestId = null;
-                provider._scopes.ForEachScope(
-                    (scope, _) =>
-                    {
-                        if (scope is IEnumerable<KeyValuePair<string, object>> pairs
-                            && pairs.FirstOrDefault(pair => pair.Key == "RequestId").Value is string id
-                            && !id.Contains(':', StringComparison.Ordinal))
-                        {
-                            requestId = id;
-                        }
-                    },
-                    state);
-                provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId));
-            }
-        }
     }
 }
