@@ -16,7 +16,6 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Streams;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway;
@@ -40,13 +39,6 @@ public static class GatewayApp
         builder.Logging.AddJsonConsole(console => console.IncludeScopes = true);
         // Kestrel's limits from configuration too (Kestrel__Limits__MaxRequestBodySize=...): its own loader reads only endpoints.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
-        // A response flushed is sent on the flushing thread, and a request read is handled on the thread that read it,
-        // instead of each waiting for a turn of Kestrel's I/O queue on the thread pool: a stream's first event reaches
-        // its client ~0.4 ms sooner here (benchmarks/README.md). That thread is a pool thread, as long as the runtime's
-        // own socket completions are not inlined too (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, left unset), and
-        // nothing the gateway runs there blocks. Kestrel__Sockets__UnsafePreferInlineScheduling=false restores the queue.
-        services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
-        services.Configure<SocketTransportOptions>(builder.Configuration.GetSection("Kestrel:Sockets"));
 
         services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();

@@ -1,10 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ActorRelay.Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway.Tests.Observability;
 
@@ -134,24 +131,6 @@ public sealed class ObservabilityTests(SharedGateway shared)
 
         // Disposed, the gateway has drained: the handling of both requests, and anything it logged, is over.
         Assert.DoesNotContain(logs.Entries.Skip(startup), entry => entry.Level >= LogLevel.Error);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(database);
-    }
-
-    [Fact]
-    public async Task SocketScheduling_InlineByDefault_AndConfigurable()
-    {
-        Assert.True(shared.Gateway.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
-
-        var database = RunningGateway.NewDatabasePath();
-        var queued = new Dictionary<string, string?> { ["Kestrel:Sockets:UnsafePreferInlineScheduling"] = "false" };
-        await using (var gateway = await RunningGateway.StartAsync(database, new CapturingLoggerProvider(), queued))
-        {
-            Assert.False(gateway.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
-            using var answer = await gateway.Client.SendAsync(Chat.Request("m-ok", "queued sockets still relay"));
-            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        }
-
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Delete(database);
     }
