@@ -11,12 +11,11 @@ namespace ActorRelay.Actors.Streaming;
 /// <summary>
 /// Carries a vendor's server-sent-event body to a client through an Akka.Streams graph:
 /// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client). The handler
-/// gets the events that were already there together, in order (those of the reads that finished at once, up to
-/// <see cref="MaxBatchBytes"/>), so that it can send them to the client with one flush: events that arrived together
-/// leave together, and none waits for a later read.
-/// The graph is demand-driven end to end: while the handler works on a batch at most one upstream read is in flight
-/// (the one that found nothing buffered), and the reads after it wait for the handler, so a slow client slows the
-/// vendor read and buffers stay bounded (one small read buffer and one batch of parsed events per stream). Cancelling
+/// gets the events of one upstream read together, in order, so that it can send them to the client with one flush:
+/// events that arrived together leave together, and none waits for a later read.
+/// The graph is demand-driven end to end: the next upstream read happens only after the handler has
+/// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
+/// (one small read buffer and a few parsed events per stream). Cancelling
 /// <c>cancellationToken</c> (the client left) aborts the graph, cancels the pending upstream read and disposes the
 /// upstream body.
 /// </summary>
@@ -27,12 +26,6 @@ public static class SseRelay
     /// HttpClient buffers the connection itself, so a larger buffer only costs memory per stream.
     /// </summary>
     public const int ReadBufferBytes = 4 * 1024;
-
-    /// <summary>
-    /// Upstream bytes whose events one batch may gather from reads that finish at once: a bound on what a stream holds
-    /// besides its read buffer, while a burst of vendor events still leaves in a few flushes rather than one each.
-    /// </summary>
-    public const int MaxBatchBytes = 2 * ReadBufferBytes;
 
     /// <summary>
     /// The graph, built and fused once: a stream only materializes it (building and fusing a graph per stream cost more
@@ -123,7 +116,7 @@ public static class SseRelay
         }
     }
 
-    /// <summary>The events gathered from the reads that finished together, for one stream's handler.</summary>
+    /// <summary>The events parsed from one upstream read, for one stream's handler.</summary>
     private sealed record Batch(Run Run, SseEvent[] Events);
 
     /// <summary>
@@ -162,24 +155,11 @@ public static class SseRelay
         public ValueTask<int> ReadAsync() =>
             _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(Buffer, cancellationToken) : ReadFirstAsync();
 
-        /// <summary>Bytes read into the events gathered since the last <see cref="TakeGathered"/>.</summary>
-        public int GatheredBytes { get; private set; }
-
-        public bool HasGathered => _parsed.Count > 0;
-
-        /// <summary>Parses a read's bytes (copying its events out of the buffer) onto the events gathered for the next batch.</summary>
-        public void Gather(int read)
+        public SseEvent[] Parse(int read)
         {
-            _parser.Parse(_buffer.AsSpan(0, read), _parsed);
-            GatheredBytes += read;
-        }
-
-        public SseEvent[] TakeGathered()
-        {
-            var events = _parsed.ToArray();
             _parsed.Clear();
-            GatheredBytes = 0;
-            return events;
+            _parser.Parse(_buffer.AsSpan(0, read), _parsed);
+            return _parsed.Count == 0 ? [] : _parsed.ToArray();
         }
 
         /// <summary>
@@ -249,12 +229,6 @@ public static class SseRelay
             private Action<Task<int>>? _onRead;
             private bool _reading;
 
-            /// <summary>
-            /// A read that finished at once while events were gathered (at the end of the body, or failed), or one still
-            /// in flight when they were pushed: the next pull takes it up, after the handler is done with that batch.
-            /// </summary>
-            private ValueTask<int>? _next;
-
             public Logic(UpstreamEvents stage, Run run) : base(stage.Shape)
             {
                 _stage = stage;
@@ -277,38 +251,25 @@ public static class SseRelay
             public override void PostStop()
             {
                 _ = _run.DisposeAsync();
-                if (!_reading && _next is not { IsCompleted: false })
+                if (!_reading)
                 {
                     _run.ReturnBuffer();
                 }
             }
 
-            /// <summary>
-            /// Gathers the events of reads that finish at once (the vendor's events already buffered by the connection),
-            /// up to <see cref="MaxBatchBytes"/>, and pushes them as one batch as soon as a read has to wait, so that
-            /// events that arrived together leave together, with one flush. An empty-handed wait is awaited here.
-            /// </summary>
             private void ReadNext()
             {
                 while (true)
                 {
-                    var read = Settled(_next ?? StartRead());
-                    _next = null;
-                    if (_run.HasGathered && !(read.IsCompletedSuccessfully && read.Result > 0))
-                    {
-                        _next = read;
-                        PushGathered();
-                        return;
-                    }
-
-                    if (!read.IsCompleted)
+                    var read = _run.ReadAsync();
+                    if (!read.IsCompletedSuccessfully)
                     {
                         _reading = true;
                         _ = read.AsTask().ContinueWith(static (task, state) => ((Action<Task<int>>)state!)(task), _onRead, TaskContinuationOptions.ExecuteSynchronously);
                         return;
                     }
 
-                    if (!Gathered(read))
+                    if (Delivered(read.Result))
                     {
                         return;
                     }
@@ -318,58 +279,34 @@ public static class SseRelay
             private void Read(Task<int> read)
             {
                 _reading = false;
-                if (Gathered(new ValueTask<int>(read)))
+                if (!read.IsCompletedSuccessfully)
+                {
+                    FailStage(read.Exception is { } failed ? failed.GetBaseException() : new OperationCanceledException("The upstream read was cancelled."));
+                }
+                else if (!Delivered(read.Result))
                 {
                     ReadNext();
                 }
             }
 
-            /// <summary>
-            /// Takes a finished read: its events join the batch (true: read on, unless the batch is full, then it is
-            /// pushed), or the stage ends with the body or fails with the read (false).
-            /// </summary>
-            private bool Gathered(ValueTask<int> read)
+            /// <summary>Pushes the events of a read, or completes at the body's end; false when the read held no whole event.</summary>
+            private bool Delivered(int read)
             {
-                if (!read.IsCompletedSuccessfully)
-                {
-                    var failure = read.AsTask().Exception?.GetBaseException();
-                    FailStage(failure ?? new OperationCanceledException("The upstream read was cancelled."));
-                    return false;
-                }
-
-                var bytes = read.Result;
-                if (bytes == 0)
+                if (read == 0)
                 {
                     CompleteStage();
-                    return false;
-                }
-
-                _run.Gather(bytes);
-                if (_run.GatheredBytes < MaxBatchBytes || !_run.HasGathered)
-                {
                     return true;
                 }
 
-                PushGathered();
-                return false;
-            }
-
-            /// <summary>A read that finished well, as its plain result: one that may be looked at more than once.</summary>
-            private static ValueTask<int> Settled(ValueTask<int> read) => read.IsCompletedSuccessfully ? new ValueTask<int>(read.Result) : read;
-
-            private ValueTask<int> StartRead()
-            {
-                try
+                var events = _run.Parse(read);
+                if (events.Length == 0)
                 {
-                    return _run.ReadAsync();
+                    return false;
                 }
-                catch (Exception exception)
-                {
-                    return ValueTask.FromException<int>(exception);
-                }
-            }
 
-            private void PushGathered() => Push(_stage._out, new Batch(_run, _run.TakeGathered()));
+                Push(_stage._out, new Batch(_run, events));
+                return true;
+            }
         }
     }
 }
