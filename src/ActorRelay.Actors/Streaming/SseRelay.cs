@@ -196,9 +196,14 @@ public static class SseRelay
             return _body.TrySetCanceled() ? ValueTask.CompletedTask : _body.Task.Result.DisposeAsync();
         }
 
+        /// <summary>
+        /// The read that waited for the body. The client may have left while it waited, with the graph's abort still on
+        /// its way: then the body is not read at all, whether or not the stream itself would honour the cancellation.
+        /// </summary>
         private async ValueTask<int> ReadFirstAsync()
         {
             var body = await _body.Task.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             return await body.ReadAsync(Buffer, cancellationToken).ConfigureAwait(false);
         }
 

@@ -61,6 +61,25 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     }
 
     [Fact]
+    public async Task Prepare_ClientLeavesWhileTheGraphWaitsForTheBody_TheBodyIsNeverRead()
+    {
+        // The graph is up and its first read waits for the body; the client leaves, and the vendor's answer arrives
+        // before the graph has taken in the abort. The waiting read must not go ahead on a stream that, unlike
+        // HttpClient's, ignores a cancelled token.
+        using var clientGone = new CancellationTokenSource();
+        await using var relay = SseRelay.Prepare(Materializer, clientGone.Token);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        await clientGone.CancelAsync();
+        var upstream = new EndlessSseStream(limitEvents: 3);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay.RunAsync(upstream, _ => Task.CompletedTask)
+            .WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+
+        Assert.Equal(0, upstream.BytesRead);
+        Assert.True(upstream.Disposed);
+    }
+
+    [Fact]
     public async Task Prepare_NeverRun_DisposingEndsItsGraph()
     {
         // The vendor answered with an error: the graph that waited for a body ends when the relay is disposed (which
