@@ -16,6 +16,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Streams;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway;
@@ -86,8 +87,8 @@ public static class GatewayApp
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         services.AddSingleton<GatewayDrain>();
         services.AddHealthChecks()
-            .AddCheck<GatewayDrain>("draining", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag])
-            .AddCheck<DirectoriesReadiness>("directories", tags: [ActorRelayAkkaHostingExtensions.ReadinessTag]);
+            .AddCheck<GatewayDrain>("draining", HealthStatus.Degraded, [ActorRelayAkkaHostingExtensions.ReadinessTag])
+            .AddCheck<DirectoriesReadiness>("directories", HealthStatus.Degraded, [ActorRelayAkkaHostingExtensions.ReadinessTag]);
         var shutdown = builder.Configuration.GetSection($"{GatewayOptions.SectionName}:Shutdown").Get<ShutdownOptions>() ?? new ShutdownOptions();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.DrainTimeoutSeconds + shutdown.LeaveTimeoutSeconds));
         services.AddOpenApi();

@@ -23,7 +23,10 @@ namespace ActorRelay.Actors.Hosting;
 /// <summary>The one composition root of ActorRelay's ActorSystem.</summary>
 public static class ActorRelayAkkaHostingExtensions
 {
-    /// <summary>Health-check tag of the checks that decide readiness (<c>/readyz</c>).</summary>
+    /// <summary>
+    /// Health-check tag of the checks that decide readiness (<c>/readyz</c>). They report <see cref="HealthStatus.Degraded"/>
+    /// while the node is not ready: starting and draining are expected states, logged as warnings, not errors.
+    /// </summary>
     public const string ReadinessTag = "ready";
 
     /// <summary>Health-check tag of the checks that decide liveness (<c>/healthz</c>).</summary>
@@ -88,7 +91,7 @@ public static class ActorRelayAkkaHostingExtensions
             .AddRateLimitActor(shardOptions)
             .AddIdempotencyActor(shardOptions)
             .WithActorSystemLivenessCheck(HealthStatus.Unhealthy, [LivenessTag])
-            .WithAkkaClusterReadinessCheck(HealthStatus.Unhealthy, [ReadinessTag]);
+            .WithAkkaClusterReadinessCheck(HealthStatus.Degraded, [ReadinessTag]);
 
         if (options.Discovery.Method == ClusterFormation.Kubernetes)
         {

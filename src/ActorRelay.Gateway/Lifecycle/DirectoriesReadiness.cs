@@ -15,7 +15,7 @@ internal sealed class DirectoriesReadiness(AccessDirectoryClient access, RouteDi
         Task.FromResult((access.Synced, routes.Synced) switch
         {
             (true, true) => HealthCheckResult.Healthy("The access and route directories are loaded."),
-            (false, _) => HealthCheckResult.Unhealthy("The access directory (keys) has not been loaded yet."),
-            _ => HealthCheckResult.Unhealthy("The route directory has not been loaded yet."),
+            (false, _) => new HealthCheckResult(context.Registration.FailureStatus, "The access directory (keys) has not been loaded yet."),
+            _ => new HealthCheckResult(context.Registration.FailureStatus, "The route directory has not been loaded yet."),
         });
 }

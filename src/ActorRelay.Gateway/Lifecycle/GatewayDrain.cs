@@ -67,7 +67,7 @@ internal sealed partial class GatewayDrain(IHostApplicationLifetime lifetime, IO
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Draining ? HealthCheckResult.Unhealthy("The node is draining for shutdown.") : HealthCheckResult.Healthy());
+        Task.FromResult(Draining ? new HealthCheckResult(context.Registration.FailureStatus, "The node is draining for shutdown.") : HealthCheckResult.Healthy());
 
     public void Dispose()
     {

@@ -108,6 +108,39 @@ public sealed class ObservabilityTests(SharedGateway shared)
     }
 
     [Fact]
+    public async Task Readyz_WhileTheNodeStarts_Is503Degraded_AndLogsNoError()
+    {
+        var logs = new CapturingLoggerProvider();
+        var database = RunningGateway.NewDatabasePath();
+        var notReady = new List<(HttpStatusCode Status, string Body)>();
+        await using (var gateway = await RunningGateway.StartAsync(database, logs, waitUntilReady: false))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                using var ready = await gateway.Client.GetAsync("/readyz");
+                if (ready.StatusCode == HttpStatusCode.OK)
+                {
+                    break;
+                }
+
+                notReady.Add((ready.StatusCode, await ready.Content.ReadAsStringAsync()));
+                await Task.Delay(50);
+            }
+
+            using var last = await gateway.Client.GetAsync("/readyz");
+            Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        }
+
+        // A starting node is not ready, and says so without logging an error on every poll of its readiness.
+        Assert.NotEmpty(notReady);
+        Assert.All(notReady, answer => Assert.Equal((HttpStatusCode.ServiceUnavailable, "Degraded"), answer));
+        Assert.DoesNotContain(logs.Entries, entry => entry.Category.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal) && entry.Level >= LogLevel.Error);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(database);
+    }
+
+    [Fact]
     public async Task BodyOverTheSizeLimit_Is413AndNotLoggedAsAFailure()
     {
         var logs = new CapturingLoggerProvider();
