@@ -16,6 +16,8 @@ saw it.
 import re
 import sys
 
+from latency import percentile
+
 HEADER = re.compile(r'^(\d+\.\d+) IP \d+\.\d+\.\d+\.\d+\.(\d+) > \d+\.\d+\.\d+\.\d+\.(\d+): .* length (\d+)')
 COMPLETION_ID = re.compile(r'chatcmpl-sim-[0-9a-f]{32}')
 
@@ -51,11 +53,6 @@ def exchanges(lines, ports):
     return found
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[int(fraction * (len(ordered) - 1))] * 1000
-
-
 def main():
     front, upstream = sys.argv[1], sys.argv[2]
     found = exchanges(sys.stdin, (front, upstream))
@@ -71,7 +68,8 @@ def main():
     print('streams matched: %d' % len(legs['whole']))
     for name, values in legs.items():
         if values:
-            print('%-13s p50 %.3f p90 %.3f p99 %.3f ms' % (name, percentile(values, .5), percentile(values, .9), percentile(values, .99)))
+            ms = sorted(value * 1000 for value in values)
+            print('%-13s p50 %.3f p90 %.3f p99 %.3f ms' % (name, percentile(ms, .5), percentile(ms, .9), percentile(ms, .99)))
 
 
 if __name__ == '__main__':

@@ -12,14 +12,7 @@ Prints one line: RESULT rps=... ttft_p50=... ttft_p90=... ttft_p99=... p50=... p
 import csv
 import sys
 
-
-def percentile(sorted_values, fraction):
-    if not sorted_values:
-        return float("nan")
-    rank = fraction * (len(sorted_values) - 1)
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+from latency import percentile
 
 
 def main():

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorRelay.Gateway.Tests.Observability;
 
-public sealed class ObservabilityTests(SharedGateway shared)
+public sealed class ObservabilityTests(SharedGateway shared) : OwnJournal
 {
     private HttpClient Client => shared.Gateway.Client;
 
@@ -54,9 +54,11 @@ public sealed class ObservabilityTests(SharedGateway shared)
     }
 
     [Fact]
-    public async Task Readyz_FromTheFirstMomentItIsHealthy_TheDemoKeyIsAccepted()
+    public async Task Readyz_WhileTheNodeStarts_Is503Degraded_AndFromTheFirstMomentItIsHealthy_TheDemoKeyIsAccepted()
     {
-        await using var gateway = await RunningGateway.StartAsync(waitUntilReady: false);
+        var logs = new CapturingLoggerProvider();
+        await using var gateway = await RunningGateway.StartAsync(Database, logs, waitUntilReady: false);
+        var notReady = new List<(HttpStatusCode Status, string Body)>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpStatusCode readiness;
         do
@@ -65,6 +67,7 @@ public sealed class ObservabilityTests(SharedGateway shared)
             readiness = ready.StatusCode;
             if (readiness != HttpStatusCode.OK)
             {
+                notReady.Add((readiness, await ready.Content.ReadAsStringAsync()));
                 // Polls often enough to catch the first ready moment, without spinning on a 2-core machine.
                 await Task.Delay(10);
             }
@@ -75,6 +78,10 @@ public sealed class ObservabilityTests(SharedGateway shared)
 
         Assert.Equal(HttpStatusCode.OK, readiness);
         Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+        // A starting node is not ready, and says so without logging an error on every poll of its readiness.
+        Assert.NotEmpty(notReady);
+        Assert.All(notReady, answer => Assert.Equal((HttpStatusCode.ServiceUnavailable, "Degraded"), answer));
+        Assert.DoesNotContain(logs.Entries, entry => entry.Category.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal) && entry.Level >= LogLevel.Error);
     }
 
     [Fact]
@@ -90,8 +97,7 @@ public sealed class ObservabilityTests(SharedGateway shared)
     public async Task RequestId_IsInEveryLogLineOfThatRequest()
     {
         var logs = new CapturingLoggerProvider();
-        var database = RunningGateway.NewDatabasePath();
-        await using (var gateway = await RunningGateway.StartAsync(database, logs))
+        await using (var gateway = await RunningGateway.StartAsync(Database, logs))
         {
             using var success = await gateway.Client.SendAsync(Chat.Request("m-ok", "log me", requestId: "trace-me-1"));
             using var failure = await gateway.Client.SendAsync(Chat.Request("m-dead", "log me too", requestId: "trace-me-2"));
@@ -103,51 +109,15 @@ public sealed class ObservabilityTests(SharedGateway shared)
         Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-1");
         Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-2" && entry.Level == LogLevel.Warning);
         Assert.All(relayLines, entry => Assert.NotNull(entry.RequestId));
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(database);
-    }
-
-    [Fact]
-    public async Task Readyz_WhileTheNodeStarts_Is503Degraded_AndLogsNoError()
-    {
-        var logs = new CapturingLoggerProvider();
-        var database = RunningGateway.NewDatabasePath();
-        var notReady = new List<(HttpStatusCode Status, string Body)>();
-        await using (var gateway = await RunningGateway.StartAsync(database, logs, waitUntilReady: false))
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (DateTime.UtcNow < deadline)
-            {
-                using var ready = await gateway.Client.GetAsync("/readyz");
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                notReady.Add((ready.StatusCode, await ready.Content.ReadAsStringAsync()));
-                await Task.Delay(50);
-            }
-
-            using var last = await gateway.Client.GetAsync("/readyz");
-            Assert.Equal(HttpStatusCode.OK, last.StatusCode);
-        }
-
-        // A starting node is not ready, and says so without logging an error on every poll of its readiness.
-        Assert.NotEmpty(notReady);
-        Assert.All(notReady, answer => Assert.Equal((HttpStatusCode.ServiceUnavailable, "Degraded"), answer));
-        Assert.DoesNotContain(logs.Entries, entry => entry.Category.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal) && entry.Level >= LogLevel.Error);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(database);
     }
 
     [Fact]
     public async Task BodyOverTheSizeLimit_Is413AndNotLoggedAsAFailure()
     {
         var logs = new CapturingLoggerProvider();
-        var database = RunningGateway.NewDatabasePath();
         var startup = 0;
         var bodyLimit = new Dictionary<string, string?> { ["Kestrel:Limits:MaxRequestBodySize"] = "4096" };
-        await using (var gateway = await RunningGateway.StartAsync(database, logs, bodyLimit))
+        await using (var gateway = await RunningGateway.StartAsync(Database, logs, bodyLimit))
         {
             startup = logs.Entries.Count;
             using (var tooLarge = await gateway.Client.SendAsync(Chat.Request("m-ok", new string('x', 8192))))
@@ -164,7 +134,5 @@ public sealed class ObservabilityTests(SharedGateway shared)
 
         // Disposed, the gateway has drained: the handling of both requests, and anything it logged, is over.
         Assert.DoesNotContain(logs.Entries.Skip(startup), entry => entry.Level >= LogLevel.Error);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(database);
     }
 }
