@@ -19,7 +19,8 @@ namespace ActorRelay.Actors.Serialization;
 
 /// <summary>
 /// The one serializer for <see cref="IActorRelayMessage"/>: source-generated JSON with short, versioned
-/// manifests that never name a .NET type, so that renaming a class cannot break journal recovery.
+/// manifests that never name a .NET type, so that renaming a class cannot break journal recovery. The ledger's cost
+/// batches, most of the journal, are written in a compact row form of their own (<see cref="CostsRecordedCodec"/>).
 /// A manifest, once shipped, is never reused for another shape: a new shape gets a new version suffix.
 /// </summary>
 public sealed class ActorRelaySerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
@@ -32,7 +33,6 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(LedgerEvents.CostRecorded), "CostRecorded.v1", ActorRelayJsonContext.Default.CostRecorded),
         (typeof(LedgerEvents.BudgetSet), "BudgetSet.v1", ActorRelayJsonContext.Default.BudgetSet),
         (typeof(LedgerSnapshot), "LedgerSnapshot.v1", ActorRelayJsonContext.Default.LedgerSnapshot),
-        (typeof(LedgerEvents.CostsRecorded), "CostsRecorded.v1", ActorRelayJsonContext.Default.CostsRecorded),
         (typeof(LedgerCommands.LeaseBudget), "LeaseBudget.v1", ActorRelayJsonContext.Default.LeaseBudget),
         (typeof(LedgerCommands.BudgetLeased), "BudgetLeased.v1", ActorRelayJsonContext.Default.BudgetLeased),
         (typeof(LedgerCommands.RenewBudgetLease), "RenewBudgetLease.v1", ActorRelayJsonContext.Default.RenewBudgetLease),
@@ -92,23 +92,35 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(RouteQueries.RoutesUnchanged), "RoutesUnchanged.v1", ActorRelayJsonContext.Default.RoutesUnchanged),
     ];
 
+    /// <summary>Shapes no longer written but still read, for the journals that hold them.</summary>
+    private static readonly (string Manifest, JsonTypeInfo Info)[] Retired =
+    [
+        ("CostsRecorded.v1", ActorRelayJsonContext.Default.CostsRecorded),
+    ];
+
     private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
         Contracts.ToFrozenDictionary(contract => contract.Type, contract => (contract.Manifest, contract.Info));
 
-    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest =
-        Contracts.ToFrozenDictionary(contract => contract.Manifest, contract => contract.Info, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest = Contracts.Select(contract => (contract.Manifest, contract.Info))
+        .Concat(Retired).ToFrozenDictionary(contract => contract.Manifest, contract => contract.Info, StringComparer.Ordinal);
 
     public override int Identifier => SerializerId;
 
     /// <summary>Every type this serializer owns; a test round-trips each one.</summary>
-    public static IEnumerable<Type> ContractTypes => ByType.Keys;
+    public static IEnumerable<Type> ContractTypes => ByType.Keys.Append(typeof(LedgerEvents.CostsRecorded));
 
-    public override string Manifest(object o) => Lookup(o.GetType()).Manifest;
+    public override string Manifest(object o) => o is LedgerEvents.CostsRecorded ? CostsRecordedCodec.Manifest : Lookup(o.GetType()).Manifest;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info);
+    public override byte[] ToBinary(object obj) =>
+        obj is LedgerEvents.CostsRecorded batch ? CostsRecordedCodec.Write(batch) : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        if (manifest == CostsRecordedCodec.Manifest)
+        {
+            return CostsRecordedCodec.Read(bytes);
+        }
+
         if (!ByManifest.TryGetValue(manifest, out var info))
         {
             throw new SerializationException($"Unknown ActorRelay manifest '{manifest}'.");

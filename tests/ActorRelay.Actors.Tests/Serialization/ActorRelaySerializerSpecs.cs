@@ -38,6 +38,29 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         [new CanarySpec("b", 5, ["t1"]), new CanarySpec("a", 1, null)]);
     private static readonly RouteDirectoryView Routes = new(3, [Route], [new RouteChange(3, "m", "set", Route, At), new RouteChange(2, "x", "removed", null, At)]);
 
+    /// <summary>Every field of a call that the compact batch form packs: shared and distinct names, tag sets equal by value
+    /// or not, absent project and key, offsets other than UTC, decimals with trailing zeros, estimated usage, media.</summary>
+    private static readonly LedgerEvents.CostsRecorded MixedBatch = new(
+    [
+        TenantLedgerActorSpecs.Cost("r7", 0.50m) with
+        {
+            ProjectId = "p", KeyId = "key_1", Tags = new Dictionary<string, string> { ["team"] = "a", ["env"] = "prod" },
+            StartedAt = new DateTimeOffset(2026, 11, 25, 10, 0, 0, 1, TimeSpan.FromHours(5.5)).AddTicks(3),
+            FinishedAt = new DateTimeOffset(2026, 11, 25, 4, 30, 2, 250, TimeSpan.Zero).AddTicks(7),
+        },
+        TenantLedgerActorSpecs.Cost("r8", 0.0000102m, "m2") with
+        {
+            KeyId = "key_1", Tags = new Dictionary<string, string> { ["env"] = "prod", ["team"] = "a" },
+            UsageEstimated = true, Status = CallStatus.ClientAborted, HttpStatus = 499, Streamed = false,
+            StartedAt = At.AddMinutes(-3), FinishedAt = At,
+        },
+        TenantLedgerActorSpecs.Cost("r9", 0m) with
+        {
+            Tags = new Dictionary<string, string>(), Status = CallStatus.TimedOut, HttpStatus = 504, InputTokens = 3_000_000_000L,
+            CachedTokens = 12, Images = 2, AudioSeconds = 1.250m, StartedAt = At, FinishedAt = At,
+        },
+    ]);
+
     public static TheoryData<IActorRelayMessage> Messages() =>
     [
         TenantLedgerActorSpecs.Cost("r1", 0.0000123m),
@@ -57,6 +80,8 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         TenantLedgerActorSpecs.Cost("r3", 0.5m) with { ProjectId = "p", KeyId = "key_1", Tags = new Dictionary<string, string> { ["team"] = "x" } },
         new LedgerEvents.BudgetSet("t1", "p", Budget, At),
         new LedgerEvents.CostsRecorded([TenantLedgerActorSpecs.Cost("r4", 0.1m), TenantLedgerActorSpecs.Cost("r5", 0.2m) with { ProjectId = "p" }]),
+        new LedgerEvents.CostsRecorded([]),
+        MixedBatch,
         new LedgerCommands.LeaseBudget("t1", "node/p/1", "p", 2.5m, 0.25m, 30),
         new LedgerCommands.BudgetLeased("t1", "node/p/1", ReserveOutcome.Denied, 0m, true, new BudgetStatus("p", Budget, At, At.AddDays(1), 1m, 0.5m), 3),
         new LedgerCommands.RenewBudgetLease("t1", "node/p/1", 30),
@@ -176,6 +201,58 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
 
         Assert.Equal("CostRecorded.v1", serializer.Manifest(cost));
         Assert.Equal(cost, restored);
+    }
+
+    [Fact]
+    public void CostsRecorded_IsJournaledInItsCompactForm_UnderAQuarterOfItsJsonSize()
+    {
+        var calls = Enumerable.Range(0, 100).Select(i => TenantLedgerActorSpecs.Cost($"req_01a24c110255b13260f99e{i:D10}", 0.0000102m) with
+        {
+            KeyId = "key_demo", Tags = new Dictionary<string, string> { ["team"] = "demo" }, StartedAt = At.AddMilliseconds(i * 7), FinishedAt = At.AddMilliseconds(i * 7 + 96),
+        }).ToList();
+        var batch = new LedgerEvents.CostsRecorded(calls);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(batch);
+
+        var bytes = serializer.ToBinary(batch);
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(batch, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+
+        Assert.Equal("CostsRecorded.v2", serializer.Manifest(batch));
+        Assert.True(bytes.Length * 4 < json.Length, $"{bytes.Length / 100} bytes per call against {json.Length / 100} as JSON objects");
+        var restored = Assert.IsType<LedgerEvents.CostsRecorded>(serializer.FromBinary(bytes, "CostsRecorded.v2"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(batch), System.Text.Json.JsonSerializer.Serialize(restored));
+    }
+
+    [Fact]
+    public void CostsRecordedV1_StoredBytes_StillDeserialize()
+    {
+        const string storedV1 = """
+            {"costs":[{"requestId":"req-1","tenantId":"t","model":"alias","channelId":"c","vendorModel":"vm","inputTokens":10,
+             "outputTokens":20,"cachedTokens":0,"usageEstimated":false,"cost":0.0000123,"priceVersion":"p1","status":"Succeeded",
+             "httpStatus":200,"streamed":true,"startedAt":"2026-11-25T10:00:00+00:00","finishedAt":"2026-11-25T10:00:01+00:00",
+             "projectId":null,"keyId":"key_1","tags":{"team":"a"},"images":0,"audioSeconds":0}]}
+            """;
+        var serializer = Sys.Serialization.FindSerializerForType(typeof(LedgerEvents.CostsRecorded));
+
+        var restored = Assert.IsType<LedgerEvents.CostsRecorded>(
+            Sys.Serialization.Deserialize(System.Text.Encoding.UTF8.GetBytes(storedV1), serializer.Identifier, "CostsRecorded.v1"));
+
+        var cost = Assert.Single(restored.Costs);
+        Assert.Equal(0.0000123m, cost.Cost);
+        Assert.Equal("key_1", cost.KeyId);
+        Assert.Equal("a", cost.Tags!["team"]);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 10, 0, 1, TimeSpan.Zero), cost.FinishedAt);
+    }
+
+    [Theory]
+    [InlineData("""{"strings":[],"calls":[]}""")]
+    [InlineData("""{"strings":["t"],"tags":[],"epoch":0,"calls":[["r",0,0,0,0,1,1,0,0,0.1,0,0,200,1,0,0,0,0,-1,-1,-1,0]]}""")]
+    [InlineData("""{"strings":["t"],"tags":[],"epoch":0,"calls":[["r",0,0,0,7,1,1,0,0,0.1,0,0,200,1,0,0,0,0,-1,-1,-1,0,0]]}""")]
+    public void CostsRecordedV2_MalformedBytes_AreRefusedAsSerializationErrors(string stored)
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(LedgerEvents.CostsRecorded));
+
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
+            serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(stored), "CostsRecorded.v2"));
     }
 
     private static class Serialization
