@@ -45,7 +45,7 @@ public static class ActorRelayAkkaHostingExtensions
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             })
-            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system))
+            .WithCustomSerializer(ActorRelaySerializer.SerializerName, [typeof(IActorRelayMessage)], system => new ActorRelaySerializer(system, journal.CompactCostBatches))
             .WithSqlPersistence(
                 connectionString: journal.ConnectionString,
                 providerName: journal.LinqToDbProviderName,

@@ -17,6 +17,14 @@ public sealed record JournalOptions
     /// <summary>ADO.NET connection string. The SQLite default keeps the journal in <c>data/actorrelay.db</c> under the working directory.</summary>
     public string ConnectionString { get; init; } = "Data Source=data/actorrelay.db";
 
+    /// <summary>
+    /// Whether the ledger writes its cost batches in the compact form (<c>CostsRecorded.v2</c>, about a fifth of the
+    /// bytes per call). Nodes of a version before it cannot read that form: while a rolling upgrade still has such nodes
+    /// in the cluster, set it off (<c>ActorRelay__Akka__Journal__CompactCostBatches=false</c>), then on once every node
+    /// runs this version. Either way every node of this version reads both forms.
+    /// </summary>
+    public bool CompactCostBatches { get; init; } = true;
+
     internal string LinqToDbProviderName => Provider switch
     {
         JournalProvider.Sqlite => ProviderName.SQLiteMS,

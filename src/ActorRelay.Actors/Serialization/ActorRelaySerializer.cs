@@ -20,10 +20,12 @@ namespace ActorRelay.Actors.Serialization;
 /// <summary>
 /// The one serializer for <see cref="IActorRelayMessage"/>: source-generated JSON with short, versioned
 /// manifests that never name a .NET type, so that renaming a class cannot break journal recovery. The ledger's cost
-/// batches, most of the journal, are written in a compact row form of their own (<see cref="CostsRecordedCodec"/>).
+/// batches, most of the journal, are written in a compact row form of their own (<see cref="CostsRecordedCodec"/>),
+/// unless <paramref name="compactCostBatches"/> is off (<see cref="Hosting.JournalOptions.CompactCostBatches"/>): then as
+/// <c>CostsRecorded.v1</c>, which nodes from before the compact form can read. Both forms are always read.
 /// A manifest, once shipped, is never reused for another shape: a new shape gets a new version suffix.
 /// </summary>
-public sealed class ActorRelaySerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class ActorRelaySerializer(ExtendedActorSystem system, bool compactCostBatches = true) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 4141;
     public const string SerializerName = "actorrelay";
@@ -33,6 +35,7 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(LedgerEvents.CostRecorded), "CostRecorded.v1", ActorRelayJsonContext.Default.CostRecorded),
         (typeof(LedgerEvents.BudgetSet), "BudgetSet.v1", ActorRelayJsonContext.Default.BudgetSet),
         (typeof(LedgerSnapshot), "LedgerSnapshot.v1", ActorRelayJsonContext.Default.LedgerSnapshot),
+        (typeof(LedgerEvents.CostsRecorded), "CostsRecorded.v1", ActorRelayJsonContext.Default.CostsRecorded),
         (typeof(LedgerCommands.LeaseBudget), "LeaseBudget.v1", ActorRelayJsonContext.Default.LeaseBudget),
         (typeof(LedgerCommands.BudgetLeased), "BudgetLeased.v1", ActorRelayJsonContext.Default.BudgetLeased),
         (typeof(LedgerCommands.RenewBudgetLease), "RenewBudgetLease.v1", ActorRelayJsonContext.Default.RenewBudgetLease),
@@ -92,27 +95,23 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system) : Serialize
         (typeof(RouteQueries.RoutesUnchanged), "RoutesUnchanged.v1", ActorRelayJsonContext.Default.RoutesUnchanged),
     ];
 
-    /// <summary>Shapes no longer written but still read, for the journals that hold them.</summary>
-    private static readonly (string Manifest, JsonTypeInfo Info)[] Retired =
-    [
-        ("CostsRecorded.v1", ActorRelayJsonContext.Default.CostsRecorded),
-    ];
-
     private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
         Contracts.ToFrozenDictionary(contract => contract.Type, contract => (contract.Manifest, contract.Info));
 
-    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest = Contracts.Select(contract => (contract.Manifest, contract.Info))
-        .Concat(Retired).ToFrozenDictionary(contract => contract.Manifest, contract => contract.Info, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest =
+        Contracts.ToFrozenDictionary(contract => contract.Manifest, contract => contract.Info, StringComparer.Ordinal);
 
     public override int Identifier => SerializerId;
 
     /// <summary>Every type this serializer owns; a test round-trips each one.</summary>
-    public static IEnumerable<Type> ContractTypes => ByType.Keys.Append(typeof(LedgerEvents.CostsRecorded));
+    public static IEnumerable<Type> ContractTypes => ByType.Keys;
 
-    public override string Manifest(object o) => o is LedgerEvents.CostsRecorded ? CostsRecordedCodec.Manifest : Lookup(o.GetType()).Manifest;
+    public override string Manifest(object o) =>
+        compactCostBatches && o is LedgerEvents.CostsRecorded ? CostsRecordedCodec.Manifest : Lookup(o.GetType()).Manifest;
 
-    public override byte[] ToBinary(object obj) =>
-        obj is LedgerEvents.CostsRecorded batch ? CostsRecordedCodec.Write(batch) : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info);
+    public override byte[] ToBinary(object obj) => compactCostBatches && obj is LedgerEvents.CostsRecorded batch
+        ? CostsRecordedCodec.Write(batch)
+        : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {

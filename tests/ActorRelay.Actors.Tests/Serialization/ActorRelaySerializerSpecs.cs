@@ -243,6 +243,21 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 10, 0, 1, TimeSpan.Zero), cost.FinishedAt);
     }
 
+    [Fact]
+    public void CostsRecorded_WithCompactBatchesOff_IsWrittenAsV1_WhichNodesFromBeforeV2Read_AndV2StillReads()
+    {
+        var upgrading = new ActorRelaySerializer((ExtendedActorSystem)Sys, compactCostBatches: false);
+        var compact = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(MixedBatch);
+
+        var bytes = upgrading.ToBinary(MixedBatch);
+
+        Assert.Equal("CostsRecorded.v1", upgrading.Manifest(MixedBatch));
+        Assert.StartsWith("""{"costs":[{"requestId":"r7",""", System.Text.Encoding.UTF8.GetString(bytes));
+        var expected = System.Text.Json.JsonSerializer.Serialize(MixedBatch);
+        Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(compact.FromBinary(bytes, "CostsRecorded.v1")));
+        Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(upgrading.FromBinary(compact.ToBinary(MixedBatch), "CostsRecorded.v2")));
+    }
+
     [Theory]
     [InlineData("""{"strings":[],"calls":[]}""")]
     [InlineData("""{"strings":["t"],"tags":[],"epoch":0,"calls":[["r",0,0,0,0,1,1,0,0,0.1,0,0,200,1,0,0,0,0,-1,-1,-1,0]]}""")]

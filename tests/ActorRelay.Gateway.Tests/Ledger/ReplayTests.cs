@@ -98,6 +98,61 @@ public sealed class ReplayTests : OwnJournal
         Assert.All(File.ReadAllLines(Path.Combine(_workspace, "repriced.csv")).Skip(1), line => Assert.Contains(",doubled,", line));
     }
 
+    /// <summary>
+    /// A rolling upgrade: nodes first write the cost batches as v1 (which older nodes read), then in the compact form.
+    /// The usage the upgraded node recovers, and the replay, cover the calls of both.
+    /// </summary>
+    [Fact]
+    public async Task Replay_OfAJournalWrittenInBothBatchForms_EqualsLiveTotals()
+    {
+        Dictionary<string, JsonNode> live;
+        await using (var upgrading = await RunningGateway.StartAsync(Database, overrides: new Dictionary<string, string?> { ["ActorRelay:Akka:Journal:CompactCostBatches"] = "false" }))
+        {
+            live = await GenerateTrafficAsync(upgrading);
+        }
+
+        JsonNode alphaAfter;
+        await using (var upgraded = await RunningGateway.StartAsync(Database))
+        {
+            var (alphaKey, _) = await upgraded.IssueKeyAsync("alpha", "search");
+            using var alpha = upgraded.ClientWithKey(alphaKey);
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await alpha.SendAsync(Chat.Request("m-ok", $"alpha call {i} after the upgrade", stream: i == 0));
+                await response.Content.ReadAsStringAsync();
+            }
+
+            alphaAfter = await Eventually.ReturnsAsync(() => Chat.UsageAsync(alpha), usage => (long)usage["totals"]!["requests"]! == 10, "the calls before and after the upgrade are billed");
+        }
+
+        var replayed = await ReplayAsync(new ReplayOptions
+        {
+            Journal = new JournalOptions { ConnectionString = $"Data Source={Database}" },
+            Output = Path.Combine(_workspace, "both.csv"),
+        });
+
+        Assert.Equal(["CostsRecorded.v1", "CostsRecorded.v2"], await CostManifestsAsync());
+        Assert.True(Cost(alphaAfter) > Cost(live["alpha"]));
+        Assert.Equal(14, replayed.Events);
+        Assert.Equal(Cost(alphaAfter) + Cost(live["beta"]), replayed.Totals.Cost);
+    }
+
+    private async Task<List<string>> CostManifestsAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database}");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT DISTINCT manifest FROM journal WHERE manifest LIKE 'CostsRecorded.%' ORDER BY manifest";
+        var manifests = new List<string>();
+        await using var rows = await query.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await rows.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            manifests.Add(rows.GetString(0));
+        }
+
+        return manifests;
+    }
+
     [Fact]
     public async Task Replay_ToParquetGroupedByTenant_WritesTheSameTotals()
     {
