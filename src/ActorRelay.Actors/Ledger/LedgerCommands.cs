@@ -16,7 +16,9 @@ public static class LedgerCommands
     /// under, if any, so that the ledger takes its cost off that lease. Replies <see cref="CostsAck"/> once persisted.
     /// A request id already billed is skipped, so a batch can be sent again safely.
     /// </summary>
-    public sealed record RecordCosts(string TenantId, long BatchId, IReadOnlyList<LeasedCost> Costs) : IWithTenantId;
+    /// <param name="Sender">The sending agent's id (see <see cref="LedgerEvents.CostsRecorded.Sender"/>); with it, a batch
+    /// resent after it was persisted is known as such even when its request ids have left the de-duplication window.</param>
+    public sealed record RecordCosts(string TenantId, long BatchId, IReadOnlyList<LeasedCost> Costs, string? Sender = null) : IWithTenantId;
 
     public sealed record LeasedCost(LedgerEvents.CostRecorded Cost, string? LeaseId);
 

@@ -116,10 +116,18 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
     /// <summary>
     /// Persists with <c>PersistAsync</c>: commands keep flowing while writes are in flight, so batches from several
     /// nodes share the journal's transactions. Request ids in flight are remembered, so a batch sent again meanwhile
-    /// is still recognised as a duplicate; a lease pays for a call once its event is applied.
+    /// is still recognised as a duplicate; a lease pays for a call once its event is applied. A batch its sender sends
+    /// again after it was persisted (the acknowledgement was lost) is known by its sender and number, however many calls
+    /// were billed since.
     /// </summary>
     private void HandleRecordCosts(LedgerCommands.RecordCosts command)
     {
+        if (_state.HasBatch(command.Sender, command.BatchId))
+        {
+            Sender.Tell(new LedgerCommands.CostsAck(TenantId, command.BatchId, command.Costs.Count));
+            return;
+        }
+
         var fresh = new List<LedgerCommands.LeasedCost>(command.Costs.Count);
         foreach (var leased in command.Costs)
         {
@@ -137,7 +145,7 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         }
 
         var sender = Sender;
-        var batch = new LedgerEvents.CostsRecorded(fresh.Select(leased => leased.Cost).ToList());
+        var batch = new LedgerEvents.CostsRecorded(fresh.Select(leased => leased.Cost).ToList(), command.Sender, command.BatchId);
         PersistAsync(new Tagged(batch, Tags), _ =>
         {
             _state.Apply(batch);

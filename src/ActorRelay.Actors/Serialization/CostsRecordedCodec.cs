@@ -9,11 +9,13 @@ namespace ActorRelay.Actors.Serialization;
 /// The journal form of <see cref="LedgerEvents.CostsRecorded"/> since manifest <c>CostsRecorded.v2</c>: one row per call
 /// instead of one JSON object per call. The names a batch repeats in every call (tenant, model, channel, vendor model,
 /// price version, project, key) are written once per batch in <c>strings</c> and each tag set once in <c>tags</c>, a row
-/// refers to them by index; times are UTC ticks from the batch's <c>epoch</c>. So a call costs ~100 bytes of journal
-/// instead of ~470, and reads back exactly (every field, decimals to their scale, times to the tick with their offsets):
+/// refers to them by index; times are UTC ticks from the batch's <c>epoch</c>. So a call costs about 106 bytes of
+/// journal instead of about 490 (measured under load), and reads back exactly (every field, decimals to their scale,
+/// times to the tick with their offsets):
 ///
 /// <code>
-/// {"strings":[...],"tags":[{...}],"epoch":UTC ticks,"calls":[[requestId, tenant, model, channel, vendorModel,
+/// {"sender":agent id,"batch":number (both only when the batch has a sender),
+///  "strings":[...],"tags":[{...}],"epoch":UTC ticks,"calls":[[requestId, tenant, model, channel, vendorModel,
 ///   inputTokens, outputTokens, cachedTokens, usageEstimated (0|1), cost, priceVersion, status (CallStatus value),
 ///   httpStatus, streamed (0|1), startedAt (ticks after epoch), startedAt offset (minutes), duration (ticks),
 ///   finishedAt offset (minutes), project, key, tags (index, -1 for none), images, audioSeconds], ...]}
@@ -43,6 +45,12 @@ internal static class CostsRecordedCodec
         using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
+            if (batch.Sender is not null)
+            {
+                json.WriteString("sender", batch.Sender);
+                json.WriteNumber("batch", batch.BatchId);
+            }
+
             json.WriteStartArray("strings");
             foreach (var name in names)
             {
@@ -124,7 +132,21 @@ internal static class CostsRecordedCodec
     {
         var json = new Utf8JsonReader(bytes);
         Expect(ref json, JsonTokenType.StartObject);
-        ExpectProperty(ref json, "strings");
+        string? sender = null;
+        var batchId = 0L;
+        if (Next(ref json) == JsonTokenType.PropertyName && json.ValueTextEquals("sender"))
+        {
+            sender = NextString(ref json);
+            ExpectProperty(ref json, "batch");
+            batchId = NextLong(ref json);
+            Next(ref json);
+        }
+
+        if (json.TokenType != JsonTokenType.PropertyName || !json.ValueTextEquals("strings"))
+        {
+            throw Malformed("no 'strings' where it belongs");
+        }
+
         Expect(ref json, JsonTokenType.StartArray);
         var strings = new List<string>();
         while (Next(ref json) != JsonTokenType.EndArray)
@@ -186,7 +208,7 @@ internal static class CostsRecordedCodec
         }
 
         Expect(ref json, JsonTokenType.EndObject);
-        return new LedgerEvents.CostsRecorded(costs);
+        return new LedgerEvents.CostsRecorded(costs, sender, batchId);
     }
 
     /// <summary>

@@ -35,7 +35,11 @@ public static class LedgerEvents
     /// Several finished calls, each exactly as a <see cref="CostRecorded"/>, persisted together as one journal entry:
     /// the ledger commits calls in groups (one write for many calls) instead of one write per call. Readers flatten it.
     /// </summary>
-    public sealed record CostsRecorded(IReadOnlyList<CostRecorded> Costs) : ILedgerEvent;
+    /// <param name="Sender">The gateway node's ledger agent that sent the batch (one id per agent instance), when it said.</param>
+    /// <param name="BatchId">The agent's number for the batch: it numbers its batches in the order it sends them and sends
+    /// a tenant's next batch only after the last one was acknowledged or given up, so the ledger knows a resent batch of a
+    /// sender for as long as it remembers the sender, however many calls it billed since.</param>
+    public sealed record CostsRecorded(IReadOnlyList<CostRecorded> Costs, string? Sender = null, long BatchId = 0) : ILedgerEvent;
 
     /// <summary>A budget was set (or removed, when <paramref name="Budget"/> is null) for the tenant or one project.</summary>
     public sealed record BudgetSet(string TenantId, string? ProjectId, BudgetSpec? Budget, DateTimeOffset At) : ILedgerEvent;

@@ -11,6 +11,12 @@ public sealed class LedgerState
     /// <summary>How many recent request ids are remembered for de-duplication.</summary>
     public const int DeduplicationWindow = 100_000;
 
+    /// <summary>
+    /// How many senders' last batches are remembered, the oldest sender forgotten first. An agent resends a batch for about
+    /// two minutes; a cluster starts far fewer agents than this in that time.
+    /// </summary>
+    public const int SendersKept = 1_024;
+
     /// <summary>Daily spending is kept this long: enough for any monthly or weekly period.</summary>
     public const int SpendingDaysKept = 64;
 
@@ -22,6 +28,8 @@ public sealed class LedgerState
     private readonly Dictionary<string, decimal> _spentTotal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BudgetSpec> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _lastBatchBySender = new(StringComparer.Ordinal);
+    private readonly Queue<string> _senders = new();
     private DateOnly _spendingKeptFrom = DateOnly.MinValue;
 
     public UsageTotals Totals { get; private set; } = UsageTotals.Zero;
@@ -37,6 +45,14 @@ public sealed class LedgerState
     public LedgerEvents.CostRecorded? Decide(LedgerEvents.CostRecorded cost) =>
         _billed.Contains(cost.RequestId) ? null : cost;
 
+    /// <summary>
+    /// True when <paramref name="sender"/>'s batch <paramref name="batchId"/> (or a later one of it) was persisted: the batch
+    /// is being resent because its acknowledgement was lost, and all of it is billed already, however many calls were billed
+    /// since (the request-id window alone forgets them after <see cref="DeduplicationWindow"/> calls).
+    /// </summary>
+    public bool HasBatch(string? sender, long batchId) =>
+        sender is not null && _lastBatchBySender.TryGetValue(sender, out var last) && last >= batchId;
+
     public void Apply(ILedgerEvent ledgerEvent)
     {
         switch (ledgerEvent)
@@ -48,6 +64,11 @@ public sealed class LedgerState
                 foreach (var cost in batch.Costs)
                 {
                     ApplyCost(cost);
+                }
+
+                if (batch.Sender is { } sender)
+                {
+                    RememberBatch(sender, batch.BatchId);
                 }
 
                 break;
@@ -155,7 +176,8 @@ public sealed class LedgerState
         _budgets.Select(budget => new ScopedBudget(NullIfTenant(budget.Key), budget.Value)).ToList(),
         _spentByDay.Select(spent => new ScopedSpending(NullIfTenant(spent.Key.Scope), spent.Key.Day, spent.Value)).ToList(),
         _spentTotal.Select(spent => new ScopedSpending(NullIfTenant(spent.Key), null, spent.Value)).ToList(),
-        _billed.ToBytes());
+        _billed.ToBytes(),
+        _senders.Select(sender => new SenderBatch(sender, _lastBatchBySender[sender])).ToList());
 
     public static LedgerState Restore(LedgerSnapshot snapshot)
     {
@@ -172,6 +194,10 @@ public sealed class LedgerState
         }
 
         state._billed.AddAll(snapshot.BilledRequestIdHashes);
+        foreach (var sent in snapshot.SenderBatches ?? [])
+        {
+            state.RememberBatch(sent.Sender, sent.BatchId);
+        }
 
         foreach (var budget in snapshot.Budgets ?? [])
         {
@@ -189,6 +215,22 @@ public sealed class LedgerState
         }
 
         return state;
+    }
+
+    private void RememberBatch(string sender, long batchId)
+    {
+        if (_lastBatchBySender.TryGetValue(sender, out var last))
+        {
+            _lastBatchBySender[sender] = Math.Max(last, batchId);
+            return;
+        }
+
+        _lastBatchBySender[sender] = batchId;
+        _senders.Enqueue(sender);
+        if (_senders.Count > SendersKept)
+        {
+            _lastBatchBySender.Remove(_senders.Dequeue());
+        }
     }
 
     private void ApplyCost(LedgerEvents.CostRecorded cost)
@@ -286,7 +328,11 @@ public sealed record LedgerSnapshot(
     IReadOnlyList<ScopedBudget>? Budgets = null,
     IReadOnlyList<ScopedSpending>? DailySpending = null,
     IReadOnlyList<ScopedSpending>? TotalSpending = null,
-    byte[]? BilledRequestIdHashes = null) : IActorRelayMessage;
+    byte[]? BilledRequestIdHashes = null,
+    IReadOnlyList<SenderBatch>? SenderBatches = null) : IActorRelayMessage;
+
+/// <summary>The last batch of a sender that the ledger persisted (see <see cref="LedgerEvents.CostsRecorded.Sender"/>).</summary>
+public sealed record SenderBatch(string Sender, long BatchId);
 
 public sealed record ScopedBudget(string? ProjectId, BudgetSpec Budget);
 

@@ -37,6 +37,8 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Outbox> _outboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<LedgerCommands.BudgetLeased>> _leaseRequests = new(StringComparer.Ordinal);
     private readonly List<(string? TenantId, long Until, TaskCompletionSource Done)> _flushes = [];
+    /// <summary>This agent instance, to the ledgers: its batch numbers start again with it (after a restart too).</summary>
+    private readonly string _senderId = Guid.NewGuid().ToString("N");
     private long _batchIds;
 
     public LedgerAgent(IActorRef ledgers, BudgetLeases leases, SettledCalls settled, TimeSpan batchInterval)
@@ -137,7 +139,7 @@ internal sealed class LedgerAgent : ReceiveActor, IWithTimers
 
     private void Send(string tenantId, Outbox outbox)
     {
-        _ledgers.Tell(new LedgerCommands.RecordCosts(tenantId, outbox.BatchId, outbox.InFlight!));
+        _ledgers.Tell(new LedgerCommands.RecordCosts(tenantId, outbox.BatchId, outbox.InFlight!, _senderId));
         Timers.StartSingleTimer(BatchTimer(tenantId), new Resend(tenantId, outbox.BatchId), AckTimeout);
     }
 

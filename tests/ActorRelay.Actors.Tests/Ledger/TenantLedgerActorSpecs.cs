@@ -133,6 +133,36 @@ public abstract class TenantLedgerActorSpecs(ITestOutputHelper output) : TestKit
         Assert.Equal(1.75m, report.Totals.Cost);
     }
 
+    /// <summary>
+    /// A node's batch was persisted but its acknowledgement lost; by the time the node resends it, other nodes have billed
+    /// more calls than the request-id window holds. The ledger still knows the batch by its sender and number, before
+    /// and after recovering from its snapshot and journal.
+    /// </summary>
+    [Fact]
+    public async Task RecordCosts_ABatchResentAfterTheIdWindowMovedOn_IsNotBilledAgain_AlsoAfterARestart()
+    {
+        var lost = new LedgerCommands.RecordCosts("t1", 7, [new LedgerCommands.LeasedCost(Cost("first", 0.25m), null)], "node-a");
+        var ledger = Ledger();
+        await ledger.Ask<LedgerCommands.CostsAck>(lost, TimeSpan.FromSeconds(10));
+        var batch = 0L;
+        foreach (var others in Enumerable.Range(0, LedgerState.DeduplicationWindow).Chunk(10_000))
+        {
+            var costs = others.Select(n => new LedgerCommands.LeasedCost(Cost($"other-{n}", 0m), null)).ToList();
+            await ledger.Ask<LedgerCommands.CostsAck>(new LedgerCommands.RecordCosts("t1", ++batch, costs, "node-b"), TimeSpan.FromSeconds(60));
+        }
+
+        var resent = await ledger.Ask<LedgerCommands.CostsAck>(lost, TimeSpan.FromSeconds(10));
+        await StopAsync(ledger);
+        var revived = Ledger();
+        var resentAfterRestart = await revived.Ask<LedgerCommands.CostsAck>(lost, TimeSpan.FromSeconds(30));
+        var report = await revived.Ask<LedgerQueries.UsageReport>(new LedgerQueries.GetUsage("t1"), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new LedgerCommands.CostsAck("t1", 7, 1), resent);
+        Assert.Equal(new LedgerCommands.CostsAck("t1", 7, 1), resentAfterRestart);
+        Assert.Equal(LedgerState.DeduplicationWindow + 1, report.Totals.Requests);
+        Assert.Equal(0.25m, report.Totals.Cost);
+    }
+
     [Fact]
     public async Task Restart_AfterSnapshot_RecoversExactTotals()
     {

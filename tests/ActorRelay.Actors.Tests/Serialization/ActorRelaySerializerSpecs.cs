@@ -59,7 +59,7 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
             Tags = new Dictionary<string, string>(), Status = CallStatus.TimedOut, HttpStatus = 504, InputTokens = 3_000_000_000L,
             CachedTokens = 12, Images = 2, AudioSeconds = 1.250m, StartedAt = At, FinishedAt = At,
         },
-    ]);
+    ], "0f1e2d3c", 42);
 
     public static TheoryData<IActorRelayMessage> Messages() =>
     [
@@ -110,6 +110,8 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         new AccessQueries.GetDirectory(3),
         new AccessQueries.DirectoryUnchanged(3),
         new LedgerCommands.RecordCosts("t1", 7, [new LedgerCommands.LeasedCost(TenantLedgerActorSpecs.Cost("r2"), "node/-/1"), new LedgerCommands.LeasedCost(TenantLedgerActorSpecs.Cost("r6"), null)]),
+        new LedgerCommands.RecordCosts("t1", 8, [new LedgerCommands.LeasedCost(TenantLedgerActorSpecs.Cost("r10"), null)], "0f1e2d3c"),
+        new LedgerSnapshot(new UsageTotals(1, 1, 1, 0, 0.1m), new Dictionary<string, UsageTotals>(), [], BilledRequestIdHashes: [], SenderBatches: [new SenderBatch("0f1e2d3c", 42)]),
         new LedgerCommands.CostsAck("t1", 7, 1),
         new LedgerQueries.GetUsage("t1"),
         new LedgerQueries.UsageReport("t1", new UsageTotals(1, 1, 1, 0, 1m), new Dictionary<string, UsageTotals> { ["m"] = new(1, 1, 1, 0, 1m) }),
@@ -253,6 +255,7 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
 
         Assert.Equal("CostsRecorded.v1", upgrading.Manifest(MixedBatch));
         Assert.StartsWith("""{"costs":[{"requestId":"r7",""", System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Contains(""","sender":"0f1e2d3c","batchId":42}""", System.Text.Encoding.UTF8.GetString(bytes));
         var expected = System.Text.Json.JsonSerializer.Serialize(MixedBatch);
         Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(compact.FromBinary(bytes, "CostsRecorded.v1")));
         Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(upgrading.FromBinary(compact.ToBinary(MixedBatch), "CostsRecorded.v2")));

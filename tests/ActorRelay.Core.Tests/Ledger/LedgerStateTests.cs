@@ -43,6 +43,41 @@ public sealed class LedgerStateTests
     }
 
     [Fact]
+    public void HasBatch_ASendersPersistedBatch_IsKnownAfterTheWindowForgotItsIds_AndAfterASnapshot()
+    {
+        var state = new LedgerState();
+        state.Apply(new LedgerEvents.CostsRecorded([Cost("a")], "node-1", 7));
+        state.Apply(new LedgerEvents.CostsRecorded(
+            [.. Enumerable.Range(0, LedgerState.DeduplicationWindow).Select(i => Cost($"other-{i}"))], "node-2", 1));
+
+        var restored = LedgerState.Restore(state.ToSnapshot());
+
+        Assert.NotNull(state.Decide(Cost("a")));
+        foreach (var ledger in new[] { state, restored })
+        {
+            Assert.True(ledger.HasBatch("node-1", 7));
+            Assert.True(ledger.HasBatch("node-1", 6));
+            Assert.False(ledger.HasBatch("node-1", 8));
+            Assert.False(ledger.HasBatch("node-3", 1));
+            Assert.False(ledger.HasBatch(null, 1));
+        }
+    }
+
+    [Fact]
+    public void HasBatch_BeyondSendersKept_ForgetsTheOldestSenderFirst()
+    {
+        var state = new LedgerState();
+        for (var sender = 0; sender <= LedgerState.SendersKept; sender++)
+        {
+            state.Apply(new LedgerEvents.CostsRecorded([Cost($"r{sender}")], $"node-{sender}", 1));
+        }
+
+        Assert.False(state.HasBatch("node-0", 1));
+        Assert.True(state.HasBatch("node-1", 1));
+        Assert.True(LedgerState.Restore(state.ToSnapshot()).HasBatch($"node-{LedgerState.SendersKept}", 1));
+    }
+
+    [Fact]
     public void Restore_FromSnapshotParts_KeepsTotalsAndDeduplication()
     {
         var original = new LedgerState();
