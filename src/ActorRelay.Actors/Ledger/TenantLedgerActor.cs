@@ -140,7 +140,10 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         var duplicates = command.Costs.Count - fresh.Count;
         if (fresh.Count == 0)
         {
-            Sender.Tell(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates));
+            // Billed already, or in a write still under way: the acknowledgement waits for the writes before it, so that
+            // a write that fails (the ledger then stops) leaves the batch unacknowledged, to be sent again.
+            var ackTo = Sender;
+            DeferAsync(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates), ack => ackTo.Tell(ack));
             return;
         }
 
