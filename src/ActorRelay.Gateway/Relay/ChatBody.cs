@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace ActorRelay.Gateway.Relay;
@@ -104,14 +106,15 @@ internal sealed class ChatBody
 
     /// <summary>
     /// The body for an OpenAI-compatible vendor: the client's bytes with <paramref name="vendorModel"/> as the model and,
-    /// for a stream, the final usage chunk asked for, so that the ledger always gets the vendor's own token counts.
+    /// for a stream, the final usage chunk asked for, so that the ledger always gets the vendor's own token counts. The
+    /// content writes the client's bytes around those few changed ones as it is sent, without a copy of the body.
     /// </summary>
-    public byte[] ForVendor(string vendorModel)
+    public HttpContent ForVendor(string vendorModel)
     {
         var model = new Splice(_model.Start, _model.End, Quoted(vendorModel));
-        return _usage is not { } usage ? Apply(model)
-            : usage.Start < model.Start ? Apply(usage, model)
-            : Apply(model, usage);
+        return _usage is not { } usage ? new SplicedContent(Utf8, [model])
+            : usage.Start < model.Start ? new SplicedContent(Utf8, [usage, model])
+            : new SplicedContent(Utf8, [model, usage]);
     }
 
     private static byte[] Quoted(string value)
@@ -123,28 +126,46 @@ internal sealed class ChatBody
         return quoted;
     }
 
-    /// <summary>The body with <paramref name="splices"/> (in the order of their positions) applied.</summary>
-    private byte[] Apply(params ReadOnlySpan<Splice> splices)
+    /// <summary>A body with <paramref name="splices"/> (in the order of their positions) applied, written as it is sent.</summary>
+    private sealed class SplicedContent : HttpContent
     {
-        var length = Utf8.Length;
-        foreach (var splice in splices)
+        private static readonly MediaTypeHeaderValue Json = new("application/json");
+        private readonly byte[] _body;
+        private readonly Splice[] _splices;
+
+        public SplicedContent(byte[] body, Splice[] splices)
         {
-            length += splice.Text.Length - (splice.End - splice.Start);
+            _body = body;
+            _splices = splices;
+            Headers.ContentType = Json;
         }
 
-        var result = new byte[length];
-        var (from, at) = (0, 0);
-        foreach (var splice in splices)
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            Utf8.AsSpan(from, splice.Start - from).CopyTo(result.AsSpan(at));
-            at += splice.Start - from;
-            splice.Text.CopyTo(result.AsSpan(at));
-            at += splice.Text.Length;
-            from = splice.End;
+            var from = 0;
+            foreach (var splice in _splices)
+            {
+                await stream.WriteAsync(_body.AsMemory(from, splice.Start - from), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(splice.Text, cancellationToken).ConfigureAwait(false);
+                from = splice.End;
+            }
+
+            await stream.WriteAsync(_body.AsMemory(from), cancellationToken).ConfigureAwait(false);
         }
 
-        Utf8.AsSpan(from).CopyTo(result.AsSpan(at));
-        return result;
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            foreach (var splice in _splices)
+            {
+                length += splice.Text.Length - (splice.End - splice.Start);
+            }
+
+            return true;
+        }
     }
 
     private static bool TryScan(byte[] utf8, out Facts facts, [NotNullWhen(false)] out string? error, out string? param)

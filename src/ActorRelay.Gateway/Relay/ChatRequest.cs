@@ -48,9 +48,19 @@ internal sealed class ChatRequest : RelayRequest
 
     public override long EstimatePromptTokens(TokenEstimator tokenizer) => tokenizer.CountPrompt(Document);
 
+    /// <summary>
+    /// The vendor call in <paramref name="protocol"/>. OpenAI-compatible channels get the client's body with the vendor's
+    /// model (and for streams the usage chunk asked for: <see cref="ChatBody.ForVendor"/>); other protocols get a translated request.
+    /// </summary>
+    /// <exception cref="TranslationException">The vendor's protocol cannot express the request.</exception>
     public override UpstreamCall ToUpstreamCall(IVendorProtocol protocol, string vendorModel)
     {
-        var call = ToVendorRequest(protocol, vendorModel);
+        if (protocol.Kind == VendorProtocolKind.OpenAI)
+        {
+            return new UpstreamCall(OpenAiPath, _chat.ForVendor(vendorModel), []);
+        }
+
+        var call = protocol.BuildRequest(Document, vendorModel, Stream);
         return new UpstreamCall(call.RelativePath, new ByteArrayContent(call.Body) { Headers = { ContentType = JsonContentType } }, call.Headers);
     }
 
@@ -89,14 +99,4 @@ internal sealed class ChatRequest : RelayRequest
         request = new ChatRequest(body, document, utf8.Length, client);
         return true;
     }
-
-    /// <summary>
-    /// The vendor call in <paramref name="protocol"/>. OpenAI-compatible channels get the client's body with the vendor's
-    /// model (and for streams the usage chunk asked for: <see cref="ChatBody.ForVendor"/>); other protocols get a translated request.
-    /// </summary>
-    /// <exception cref="TranslationException">The vendor's protocol cannot express the request.</exception>
-    private VendorRequest ToVendorRequest(IVendorProtocol protocol, string vendorModel) =>
-        protocol.Kind == VendorProtocolKind.OpenAI
-            ? new VendorRequest(OpenAiPath, _chat.ForVendor(vendorModel), [])
-            : protocol.BuildRequest(Document, vendorModel, Stream);
 }

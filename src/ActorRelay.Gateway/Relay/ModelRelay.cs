@@ -11,6 +11,7 @@ using ActorRelay.Gateway.Errors;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Options;
 using ActorRelay.Gateway.Routing;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace ActorRelay.Gateway.Relay;
@@ -379,9 +380,22 @@ internal sealed partial class ModelRelay(
         return TimeSpan.FromSeconds(options.Retry.DeadlineSeconds + slowest) + LeaseMargin;
     }
 
+    /// <summary>
+    /// The request body. One of declared length, within the server's limit, is read straight into one array of that size:
+    /// a large prompt is allocated once, not grown and then copied (Kestrel ends the body at the declared length, and
+    /// refuses one declared over its limit at the first read).
+    /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 4096);
+        var limit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Array.MaxLength;
+        if (request.ContentLength is { } length && length <= Math.Min(limit, Array.MaxLength))
+        {
+            var body = GC.AllocateUninitializedArray<byte>((int)length);
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
     }

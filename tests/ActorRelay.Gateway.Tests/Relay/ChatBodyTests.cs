@@ -20,22 +20,33 @@ public sealed class ChatBodyTests
         return (error, param);
     }
 
-    private static string ForVendor(string json, string vendorModel) => Encoding.UTF8.GetString(Read(json).ForVendor(vendorModel));
+    private static async Task<string> ForVendorAsync(string json, string vendorModel) => await SentAsync(Read(json).ForVendor(vendorModel));
+
+    /// <summary>What the content sends: JSON, exactly as many bytes as it declares.</summary>
+    private static async Task<string> SentAsync(HttpContent content)
+    {
+        var declared = content.Headers.ContentLength;
+        var sent = await content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(declared, sent.Length);
+        Assert.Equal("application/json", content.Headers.ContentType?.MediaType);
+        return Encoding.UTF8.GetString(sent);
+    }
 
     [Fact]
-    public void ForVendor_NonStream_ChangesOnlyTheModelAndKeepsEveryOtherByte()
+    public async Task ForVendor_NonStream_ChangesOnlyTheModelAndKeepsEveryOtherByte()
     {
         var json = $$"""{ "temperature" : 0.5, "model":"alias",  "messages":{{Messages}}, "x_vendor":{"ünïcode":"日本"}, "n":1 }""";
 
-        var relayed = ForVendor(json, "gpt-4o-2024-08-06");
+        var relayed = await ForVendorAsync(json, "gpt-4o-2024-08-06");
 
         Assert.Equal(json.Replace("\"alias\"", "\"gpt-4o-2024-08-06\""), relayed);
     }
 
     [Fact]
-    public void ForVendor_AModelThatNeedsEscaping_IsWrittenAsAJsonString()
+    public async Task ForVendor_AModelThatNeedsEscaping_IsWrittenAsAJsonString()
     {
-        var relayed = JsonNode.Parse(ForVendor($$"""{"model":"a","messages":{{Messages}}}""", "we\"ird\\model"))!;
+        var relayed = JsonNode.Parse(await ForVendorAsync($$"""{"model":"a","messages":{{Messages}}}""", "we\"ird\\model"))!;
 
         Assert.Equal("we\"ird\\model", (string?)relayed["model"]);
     }
@@ -47,10 +58,10 @@ public sealed class ChatBodyTests
     [InlineData("""{"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":false}}""")]
     [InlineData("""{"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":null}""")]
     [InlineData("""{"stream_options": { "x" : [1,2] } ,"stream":true,"messages":[{"role":"user","content":"hi"}],"model":"a" }""")]
-    public void ForVendor_Stream_AlwaysAsksForTheUsageChunk(string json)
+    public async Task ForVendor_Stream_AlwaysAsksForTheUsageChunk(string json)
     {
         var body = Read(json);
-        var relayed = JsonNode.Parse(body.ForVendor("vendor-model"))!.AsObject();
+        var relayed = JsonNode.Parse(await SentAsync(body.ForVendor("vendor-model")))!.AsObject();
 
         Assert.False(body.ClientWantsUsage);
         Assert.Equal("vendor-model", (string?)relayed["model"]);
@@ -63,13 +74,13 @@ public sealed class ChatBodyTests
     }
 
     [Fact]
-    public void ForVendor_StreamWhoseClientAskedForUsage_IsLeftAsItIs()
+    public async Task ForVendor_StreamWhoseClientAskedForUsage_IsLeftAsItIs()
     {
         var json = $$$"""{"model":"a","messages":{{{Messages}}},"stream":true,"stream_options":{"include_usage":true}}""";
         var body = Read(json);
 
         Assert.True(body.ClientWantsUsage);
-        Assert.Equal(json.Replace("\"a\"", "\"b\""), Encoding.UTF8.GetString(body.ForVendor("b")));
+        Assert.Equal(json.Replace("\"a\"", "\"b\""), await SentAsync(body.ForVendor("b")));
     }
 
     [Fact]

@@ -23,6 +23,26 @@ public sealed class ChatCompletionsTests(SharedGateway shared)
         Assert.True(response.Headers.Contains("x-request-id"));
     }
 
+    /// <summary>
+    /// A prompt of ~200 KB, with its length declared or sent chunked (no length), reaches the vendor whole: the vendor
+    /// counts every word of it (its prompt tokens are the messages and their words).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NonStream_ALargePrompt_WithOrWithoutItsLengthDeclared_ReachesTheVendorWhole(bool chunked)
+    {
+        const int words = 30_000;
+        using var request = Chat.Request("m-ok", string.Join(' ', Enumerable.Range(0, words).Select(i => $"w{i}")));
+        request.Headers.TransferEncodingChunked = chunked;
+
+        using var response = await Client.SendAsync(request);
+        var body = await Chat.JsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2 + 3 + words, (int)body["usage"]!["prompt_tokens"]!);
+    }
+
     [Fact]
     public async Task Stream_SimulatedChannel_RelaysEveryChunkThenDone()
     {
