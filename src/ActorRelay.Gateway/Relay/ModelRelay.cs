@@ -381,24 +381,12 @@ internal sealed partial class ModelRelay(
     }
 
     /// <summary>
-    /// The request body. One of declared length, within the server's limit, is read straight into one array of that size:
-    /// a large prompt is allocated once, not grown and then copied (Kestrel ends the body at the declared length, and
-    /// refuses one declared over its limit at the first read).
+    /// The request body, read into one array when its length is declared within the server's limit (Kestrel ends the body
+    /// at the declared length, and refuses one declared over its limit at the first read).
     /// </summary>
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var limit = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Array.MaxLength;
-        if (request.ContentLength is { } length && length <= Math.Min(limit, Array.MaxLength))
-        {
-            var body = GC.AllocateUninitializedArray<byte>((int)length);
-            await request.Body.ReadExactlyAsync(body, cancellationToken);
-            return body;
-        }
-
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
+    private static Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Bodies.ReadAsync(request.Body, request.ContentLength,
+            request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Array.MaxLength, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relayed {Model} via {Channel}: {Status}, HTTP {HttpStatus}, {ElapsedMs:0.0} ms, {InputTokens} in / {OutputTokens} out tokens (estimated: {Estimated})")]
     private partial void LogRelayed(string model, string channel, CallStatus status, int httpStatus, double elapsedMs, long inputTokens, long outputTokens, bool estimated);

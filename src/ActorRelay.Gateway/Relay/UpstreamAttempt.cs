@@ -26,6 +26,9 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
 {
     private const int ClientClosedRequest = 499;
 
+    /// <summary>A vendor's answer of declared length up to this is read into one array of that size, a larger one as it comes.</summary>
+    private const long MaxAnswerBytes = 64L * 1024 * 1024;
+
     public async Task<AttemptResult> RunAsync(HttpContext context, RelayRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
     {
         var aborted = context.RequestAborted;
@@ -92,13 +95,14 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         byte[] body;
         try
         {
-            body = await response.Content.ReadAsByteArrayAsync(deadline);
+            var content = await response.Content.ReadAsStreamAsync(deadline);
+            body = await Bodies.ReadAsync(content, response.Content.Headers.ContentLength, MaxAnswerBytes, deadline);
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
             return TimedOut(route, timer);
         }
-        catch (HttpRequestException)
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
             return AttemptResult.Before(FailureKind.Interrupted, new ClientError(StatusCodes.Status502BadGateway,
                 $"Channel '{route.ChannelId}' dropped the connection before its answer was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"));
