@@ -1,9 +1,12 @@
+using System.Net;
+using ActorRelay.Actors.Hosting;
 using ActorRelay.Gateway.Simulated;
 using ActorRelay.SimulatedVendor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace ActorRelay.Gateway.Tests.Infrastructure;
@@ -92,13 +95,20 @@ public sealed class RunningGateway : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>
+    /// Waits for readiness (cluster Up, directories synced) and the demo key. A node joining a cluster while the rest of the
+    /// suite keeps both cores busy can take tens of seconds; if it never gets there, the message says which check held it.
+    /// </summary>
     private async Task WaitUntilReadyAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var within = TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + within;
+        var models = HttpStatusCode.ServiceUnavailable;
         while (DateTime.UtcNow < deadline)
         {
             using var ready = await Client.GetAsync("/readyz");
             using var keyKnown = await Client.GetAsync("/v1/models");
+            models = keyKnown.StatusCode;
             if (ready.IsSuccessStatusCode && keyKnown.IsSuccessStatusCode)
             {
                 return;
@@ -107,7 +117,10 @@ public sealed class RunningGateway : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("The gateway did not become ready (cluster Up, demo key seeded) within 30 s.");
+        var readiness = await _app.Services.GetRequiredService<HealthCheckService>()
+            .CheckHealthAsync(check => check.Tags.Contains(ActorRelayAkkaHostingExtensions.ReadinessTag));
+        var checks = string.Join("; ", readiness.Entries.Select(entry => $"{entry.Key}: {entry.Value.Status} {entry.Value.Description}"));
+        throw new TimeoutException($"The gateway did not become ready (cluster Up, demo key seeded) within {within.TotalSeconds:0} s: {checks}; /v1/models {(int)models}.");
     }
 
     private static Dictionary<string, string?> BaseSettings(string databasePath)
