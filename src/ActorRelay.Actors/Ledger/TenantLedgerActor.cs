@@ -122,18 +122,16 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
     /// </summary>
     private void HandleRecordCosts(LedgerCommands.RecordCosts command)
     {
-        if (_state.HasBatch(command.Sender, command.BatchId))
-        {
-            Sender.Tell(new LedgerCommands.CostsAck(TenantId, command.BatchId, command.Costs.Count));
-            return;
-        }
-
+        var sender = Sender;
         var fresh = new List<LedgerCommands.LeasedCost>(command.Costs.Count);
-        foreach (var leased in command.Costs)
+        if (!_state.HasBatch(command.Sender, command.BatchId))
         {
-            if (_state.Decide(leased.Cost) is not null && _inFlight.Add(leased.Cost.RequestId))
+            foreach (var leased in command.Costs)
             {
-                fresh.Add(leased);
+                if (_state.Decide(leased.Cost) is not null && _inFlight.Add(leased.Cost.RequestId))
+                {
+                    fresh.Add(leased);
+                }
             }
         }
 
@@ -142,12 +140,10 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
         {
             // Billed already, or in a write still under way: the acknowledgement waits for the writes before it, so that
             // a write that fails (the ledger then stops) leaves the batch unacknowledged, to be sent again.
-            var ackTo = Sender;
-            DeferAsync(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates), ack => ackTo.Tell(ack));
+            DeferAsync(new LedgerCommands.CostsAck(TenantId, command.BatchId, duplicates), ack => sender.Tell(ack));
             return;
         }
 
-        var sender = Sender;
         var batch = new LedgerEvents.CostsRecorded(fresh.Select(leased => leased.Cost).ToList(), command.Sender, command.BatchId);
         PersistAsync(new Tagged(batch, Tags), _ =>
         {

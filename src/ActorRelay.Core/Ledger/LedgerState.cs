@@ -28,8 +28,8 @@ public sealed class LedgerState
     private readonly Dictionary<string, decimal> _spentTotal = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BudgetSpec> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _lastBatchBySender = new(StringComparer.Ordinal);
-    private readonly Queue<string> _senders = new();
+    /// <summary>Each sender's last persisted batch, senders in the order first seen.</summary>
+    private readonly OrderedDictionary<string, long> _lastBatchBySender = new(StringComparer.Ordinal);
     private DateOnly _spendingKeptFrom = DateOnly.MinValue;
 
     public UsageTotals Totals { get; private set; } = UsageTotals.Zero;
@@ -177,7 +177,7 @@ public sealed class LedgerState
         _spentByDay.Select(spent => new ScopedSpending(NullIfTenant(spent.Key.Scope), spent.Key.Day, spent.Value)).ToList(),
         _spentTotal.Select(spent => new ScopedSpending(NullIfTenant(spent.Key), null, spent.Value)).ToList(),
         _billed.ToBytes(),
-        _senders.Select(sender => new SenderBatch(sender, _lastBatchBySender[sender])).ToList());
+        _lastBatchBySender.Select(sent => new SenderBatch(sent.Key, sent.Value)).ToList());
 
     public static LedgerState Restore(LedgerSnapshot snapshot)
     {
@@ -225,11 +225,10 @@ public sealed class LedgerState
             return;
         }
 
-        _lastBatchBySender[sender] = batchId;
-        _senders.Enqueue(sender);
-        if (_senders.Count > SendersKept)
+        _lastBatchBySender.Add(sender, batchId);
+        if (_lastBatchBySender.Count > SendersKept)
         {
-            _lastBatchBySender.Remove(_senders.Dequeue());
+            _lastBatchBySender.RemoveAt(0);
         }
     }
 

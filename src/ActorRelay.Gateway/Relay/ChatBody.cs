@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace ActorRelay.Gateway.Relay;
@@ -112,9 +111,8 @@ internal sealed class ChatBody
     public HttpContent ForVendor(string vendorModel)
     {
         var model = new Splice(_model.Start, _model.End, Quoted(vendorModel));
-        return _usage is not { } usage ? new SplicedContent(Utf8, [model])
-            : usage.Start < model.Start ? new SplicedContent(Utf8, [usage, model])
-            : new SplicedContent(Utf8, [model, usage]);
+        Splice[] splices = _usage is not { } usage ? [model] : usage.Start < model.Start ? [usage, model] : [model, usage];
+        return new SplicedContent(Utf8, splices);
     }
 
     private static byte[] Quoted(string value)
@@ -129,7 +127,6 @@ internal sealed class ChatBody
     /// <summary>A body with <paramref name="splices"/> (in the order of their positions) applied, written as it is sent.</summary>
     private sealed class SplicedContent : HttpContent
     {
-        private static readonly MediaTypeHeaderValue Json = new("application/json");
         private readonly byte[] _body;
         private readonly Splice[] _splices;
 
@@ -137,7 +134,7 @@ internal sealed class ChatBody
         {
             _body = body;
             _splices = splices;
-            Headers.ContentType = Json;
+            Headers.ContentType = UpstreamCall.JsonContentType;
         }
 
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ActorRelay.Core.Protocol;
 using ActorRelay.Core.Translation;
@@ -14,7 +13,6 @@ namespace ActorRelay.Gateway.Relay;
 internal sealed class ChatRequest : RelayRequest
 {
     private const string OpenAiPath = "chat/completions";
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
     private readonly ChatBody _chat;
     private JsonObject? _document;
     private long? _promptTokens;
@@ -61,7 +59,7 @@ internal sealed class ChatRequest : RelayRequest
         }
 
         var call = protocol.BuildRequest(Document, vendorModel, Stream);
-        return new UpstreamCall(call.RelativePath, new ByteArrayContent(call.Body) { Headers = { ContentType = JsonContentType } }, call.Headers);
+        return new UpstreamCall(call.RelativePath, new ByteArrayContent(call.Body) { Headers = { ContentType = UpstreamCall.JsonContentType } }, call.Headers);
     }
 
     /// <summary>

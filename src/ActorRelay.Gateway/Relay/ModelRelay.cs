@@ -386,7 +386,7 @@ internal sealed partial class ModelRelay(
     /// </summary>
     private static Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Bodies.ReadAsync(request.Body, request.ContentLength,
-            request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Array.MaxLength, cancellationToken);
+            request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relayed {Model} via {Channel}: {Status}, HTTP {HttpStatus}, {ElapsedMs:0.0} ms, {InputTokens} in / {OutputTokens} out tokens (estimated: {Estimated})")]
     private partial void LogRelayed(string model, string channel, CallStatus status, int httpStatus, double elapsedMs, long inputTokens, long outputTokens, bool estimated);

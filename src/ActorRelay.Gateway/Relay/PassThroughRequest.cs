@@ -31,7 +31,6 @@ internal enum PassThroughOperation
 /// </summary>
 internal sealed class PassThroughRequest : RelayRequest
 {
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
     private readonly PassThroughOperation _operation;
     private readonly JsonObject? _json;
@@ -134,7 +133,7 @@ internal sealed class PassThroughRequest : RelayRequest
         if (_json is not null)
         {
             _json["model"] = vendorModel;
-            return new UpstreamCall(Path(_operation), new ByteArrayContent(ToBytes(_json)) { Headers = { ContentType = JsonContentType } }, []);
+            return new UpstreamCall(Path(_operation), new ByteArrayContent(ToBytes(_json)) { Headers = { ContentType = UpstreamCall.JsonContentType } }, []);
         }
 
         var form = new MultipartFormDataContent();

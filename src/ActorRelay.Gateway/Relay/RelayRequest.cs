@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ActorRelay.Core.Protocol;
@@ -70,4 +71,8 @@ internal abstract class RelayRequest(string model, long bodyBytes, ClientProtoco
 }
 
 /// <summary>One vendor call: the path relative to the channel's base URL, the body and the protocol's headers.</summary>
-internal sealed record UpstreamCall(string RelativePath, HttpContent Content, IReadOnlyList<KeyValuePair<string, string>> Headers);
+internal sealed record UpstreamCall(string RelativePath, HttpContent Content, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>The content type of every JSON body sent to a vendor.</summary>
+    public static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+}
