@@ -26,8 +26,14 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
 {
     private const int ClientClosedRequest = 499;
 
-    /// <summary>A vendor's answer of declared length up to this is read into one array of that size, a larger one as it comes.</summary>
+    /// <summary>
+    /// The most of a vendor's non-stream answer the gateway holds (a whole answer is held to be translated and billed):
+    /// a vendor that sends more, declared or chunked, gets its call cut at the first byte past it.
+    /// </summary>
     private const long MaxAnswerBytes = 64L * 1024 * 1024;
+
+    /// <summary>The most of a vendor's error body read: its start is quoted to the client (or passed through), never more.</summary>
+    private const long MaxErrorBodyBytes = 1024 * 1024;
 
     public async Task<AttemptResult> RunAsync(HttpContext context, RelayRequest request, ResolvedRoute route, string requestId, CallTally tally, ResponseRecorder? recorder)
     {
@@ -106,6 +112,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         {
             return AttemptResult.Before(FailureKind.Interrupted, new ClientError(StatusCodes.Status502BadGateway,
                 $"Channel '{route.ChannelId}' dropped the connection before its answer was complete.", OpenAiErrorTypes.Upstream, "upstream_interrupted"));
+        }
+        catch (BodyTooLargeException)
+        {
+            return AttemptResult.Before(FailureKind.HttpStatus, new ClientError(StatusCodes.Status502BadGateway,
+                $"Channel '{route.ChannelId}' answered with more than {MaxAnswerBytes / (1024 * 1024)} MB.", OpenAiErrorTypes.Upstream, "upstream_response_too_large"),
+                StatusCodes.Status502BadGateway);
         }
 
         var latencyMs = timer.ElapsedMs;
@@ -241,10 +253,12 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         byte[] vendorBody;
         try
         {
-            vendorBody = await response.Content.ReadAsByteArrayAsync(deadline);
+            var content = await response.Content.ReadAsStreamAsync(deadline);
+            vendorBody = await Bodies.ReadAsync(content, response.Content.Headers.ContentLength, MaxErrorBodyBytes, deadline);
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException or BodyTooLargeException)
         {
+            // No (whole) body: the client gets the vendor's status with no vendor detail.
             vendorBody = [];
         }
 

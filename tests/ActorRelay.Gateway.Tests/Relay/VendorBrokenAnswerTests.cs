@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ActorRelay.Gateway.Tests.Infrastructure;
+
+namespace ActorRelay.Gateway.Tests.Relay;
+
+/// <summary>A vendor on 127.0.0.1 whose answers are broken on the wire: cut short, or without end.</summary>
+public sealed class VendorBrokenAnswerTests : OwnJournal
+{
+    [Fact]
+    public async Task NonStream_VendorClosesBeforeTheDeclaredLength_Is502UpstreamInterrupted()
+    {
+        var (status, error) = await CallAsync(static async (stream, cancellation) =>
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\""u8.ToArray(), cancellation));
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("upstream_interrupted", (string?)error["code"]);
+    }
+
+    [Fact]
+    public async Task NonStream_VendorAnswerWithoutEnd_IsCutAt64MegabytesAnd502()
+    {
+        var (status, error) = await CallAsync(static (stream, cancellation) => EndlessChunkedAsync(stream, "200 OK", cancellation));
+
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+        Assert.Equal("upstream_response_too_large", (string?)error["code"]);
+        Assert.Contains("more than 64 MB", (string?)error["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VendorErrorBodyWithoutEnd_ClientGetsTheVendorStatusWithoutItsBody()
+    {
+        var (status, error) = await CallAsync(static (stream, cancellation) => EndlessChunkedAsync(stream, "400 Bad Request", cancellation));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("upstream_http_400", (string?)error["code"]);
+        Assert.EndsWith("answered HTTP 400: ", (string?)error["message"], StringComparison.Ordinal);
+    }
+
+    /// <summary>One non-stream call through a gateway whose only channel is a vendor answering every request with <paramref name="answer"/>.</summary>
+    private async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode Error)> CallAsync(Func<NetworkStream, CancellationToken, Task> answer)
+    {
+        using var vendor = new TcpListener(IPAddress.Loopback, 0);
+        vendor.Start();
+        var cancellation = TestContext.Current.CancellationToken;
+        var serving = ServeAsync(vendor, answer, cancellation);
+        var overrides = new Dictionary<string, string?>
+        {
+            ["ActorRelay:Channels:broken:Type"] = "OpenAICompatible",
+            ["ActorRelay:Channels:broken:BaseUrl"] = $"http://127.0.0.1:{((IPEndPoint)vendor.LocalEndpoint).Port}/v1/",
+            ["ActorRelay:Models:m-broken:Channel"] = "broken",
+            ["ActorRelay:Models:m-broken:VendorModel"] = "broken-model",
+        };
+        await using var gateway = await RunningGateway.StartAsync(Database, overrides: overrides);
+
+        using var response = await gateway.Client.SendAsync(Chat.Request("m-broken", "answer me"), cancellation);
+        var error = (await Chat.JsonAsync(response))["error"]!;
+        Assert.False(serving.IsFaulted, serving.Exception?.ToString());
+        return (response.StatusCode, error);
+    }
+
+    /// <summary>Reads each request whole, then answers it; a connection the gateway drops while the answer is written is the next one's turn.</summary>
+    private static async Task ServeAsync(TcpListener vendor, Func<NetworkStream, CancellationToken, Task> answer, CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            using var connection = await vendor.AcceptTcpClientAsync(cancellation);
+            var stream = connection.GetStream();
+            var received = new List<byte>();
+            var buffer = new byte[8192];
+            while (!WholeRequest(received))
+            {
+                var read = await stream.ReadAsync(buffer, cancellation);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                received.AddRange(buffer.AsSpan(0, read));
+            }
+
+            try
+            {
+                await answer(stream, cancellation);
+            }
+            catch (IOException)
+            {
+                // The gateway hung up on the answer.
+            }
+        }
+    }
+
+    /// <summary>A chunked JSON answer with this status whose chunks (1 MB of spaces each) never end, up to 1 GB.</summary>
+    private static async Task EndlessChunkedAsync(NetworkStream stream, string status, CancellationToken cancellation)
+    {
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"), cancellation);
+        var chunk = Encoding.ASCII.GetBytes($"{1024 * 1024:x}\r\n{new string(' ', 1024 * 1024)}\r\n");
+        for (var sent = 0; sent < 1024; sent++)
+        {
+            await stream.WriteAsync(chunk, cancellation);
+        }
+    }
+
+    private static bool WholeRequest(List<byte> received)
+    {
+        var text = Encoding.ASCII.GetString([.. received]);
+        var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headerEnd < 0)
+        {
+            return false;
+        }
+
+        var lengthLine = text[..headerEnd].Split("\r\n").FirstOrDefault(line => line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return received.Count >= headerEnd + 4 + length;
+    }
+}
