@@ -33,7 +33,7 @@ public class SseParserBenchmarks
         _events.Clear();
         for (var offset = 0; offset < _wire.Length; offset += 16 * 1024)
         {
-            parser.Parse(_wire.AsSpan(offset, Math.Min(16 * 1024, _wire.Length - offset)), _events);
+            parser.Parse(_wire.AsMemory(offset, Math.Min(16 * 1024, _wire.Length - offset)), _events);
         }
 
         return _events.Count;

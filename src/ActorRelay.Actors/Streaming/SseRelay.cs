@@ -9,13 +9,13 @@ using Akka.Streams.Stage;
 namespace ActorRelay.Actors.Streaming;
 
 /// <summary>
-/// Carries a vendor's server-sent-event body to a client through an Akka.Streams graph:
-/// upstream bytes → SSE events → the caller's async handler (which translates and writes to the client). The handler
-/// gets the events of one upstream read together, in order, so that it can send them to the client with one flush:
-/// events that arrived together leave together, and none waits for a later read.
+/// Carries a vendor's server-sent-event body to a client through an Akka.Streams graph of two stages: upstream bytes →
+/// SSE events (the source) → the caller's async handler, which translates and writes them to the client (the sink). The
+/// handler gets the events of one upstream read together, in order, so that it can send them to the client with one
+/// flush: events that arrived together leave together, and none waits for a later read.
 /// The graph is demand-driven end to end: the next upstream read happens only after the handler has
 /// finished with the previous events, so a slow client slows the vendor read and buffers stay bounded
-/// (one small read buffer and a few parsed events per stream). Cancelling
+/// (one small read buffer per stream; the events point into it). Cancelling
 /// <c>cancellationToken</c> (the client left) aborts the graph, cancels the pending upstream read and disposes the
 /// upstream body.
 /// </summary>
@@ -28,17 +28,25 @@ public static class SseRelay
     public const int ReadBufferBytes = 4 * 1024;
 
     /// <summary>
+    /// The streams' read buffers. Not the shared pool: a buffer is rented on the thread that takes the request and
+    /// returned on the one that ends the graph, and the shared pool's per-thread and per-core caches, a few arrays deep,
+    /// missed for about a third of the streams under load (each miss a new 4 KB array). This one keeps up to 1,024 idle
+    /// buffers (4 MB) in one place.
+    /// </summary>
+    private static readonly ArrayPool<byte> ReadBuffers = ArrayPool<byte>.Create(ReadBufferBytes, maxArraysPerBucket: 1024);
+
+    /// <summary>Room for the events of one read from the start (a 4 KB read holds up to ~30 chunks of a chat stream).</summary>
+    private const int EventsPerRead = 32;
+
+    /// <summary>
     /// The graph, built and fused once: a stream only materializes it (building and fusing a graph per stream cost more
     /// than running it). Each materialization gets its stream (upstream and handler) as an attribute, so the source has
     /// it from the start and reads at the first pull, without waiting for it to arrive by a message. The whole graph runs
-    /// fused in one island, so the source reads exactly when downstream asks.
+    /// fused in one island, so the source reads exactly when the sink asks, and the sink asks only once the handler is
+    /// done with the events it had: the events of a read can point into the read buffer.
     /// </summary>
-    private static readonly IGraph<ClosedShape, (UniqueKillSwitch, Task<Done>)> Blueprint = Fusing.Aggressive(
-        Source.FromGraph(new UpstreamEvents())
-            .ViaMaterialized(KillSwitches.Single<Batch>(), Keep.Right)
-            .SelectAsync(1, static batch => batch.Run.DeliverAsync(batch.Events))
-            .TakeWhile(static delivered => delivered)
-            .ToMaterialized(Sink.Ignore<bool>(), Keep.Both));
+    private static readonly IGraph<ClosedShape, Task<Done>> Blueprint = Fusing.Aggressive(
+        Source.FromGraph(new UpstreamEvents()).ToMaterialized(Sink.FromGraph(new ClientEvents()), Keep.Right));
 
     /// <summary>
     /// Materializes a stream's graph before its upstream has answered: the graph's start (its interpreter actor, created
@@ -49,10 +57,7 @@ public static class SseRelay
     public static Prepared Prepare(ActorMaterializer materializer, CancellationToken cancellationToken)
     {
         var run = new Run(cancellationToken);
-        var (killSwitch, completion) = materializer.Materialize(Blueprint, new Attributes(run));
-        var abort = cancellationToken.Register(
-            () => killSwitch.Abort(new OperationCanceledException("The client went away.", cancellationToken)));
-        return new Prepared(run, completion, abort);
+        return new Prepared(run, materializer.Materialize(Blueprint, new Attributes(run)));
     }
 
     /// <summary>A materialized relay graph waiting for its upstream body. Disposing one that never ran ends its graph.</summary>
@@ -60,14 +65,12 @@ public static class SseRelay
     {
         private readonly Run _run;
         private readonly Task<Done> _completion;
-        private readonly CancellationTokenRegistration _abort;
         private bool _ran;
 
-        internal Prepared(Run run, Task<Done> completion, CancellationTokenRegistration abort)
+        internal Prepared(Run run, Task<Done> completion)
         {
             _run = run;
             _completion = completion;
-            _abort = abort;
         }
 
         /// <summary>
@@ -82,11 +85,6 @@ public static class SseRelay
             {
                 await _completion.ConfigureAwait(false);
             }
-            catch (AggregateException wrapped) when (wrapped.Flatten().InnerExceptions is [var single])
-            {
-                // Stream stages report failures wrapped; callers get the failure itself (IOException, cancellation).
-                ExceptionDispatchInfo.Throw(single);
-            }
             finally
             {
                 // The graph lets go of the upstream on its own schedule, which can be after the sink has completed; the
@@ -99,7 +97,6 @@ public static class SseRelay
 
         public async ValueTask DisposeAsync()
         {
-            await _abort.DisposeAsync().ConfigureAwait(false);
             if (!_ran)
             {
                 // It never ran (the vendor answered with an error, or not at all): an empty body ends the graph quietly.
@@ -108,27 +105,25 @@ public static class SseRelay
                 {
                     await _completion.ConfigureAwait(false);
                 }
-                catch (Exception exception) when (exception is OperationCanceledException or AggregateException)
+                catch (Exception exception) when (exception is OperationCanceledException or AbruptStageTerminationException)
                 {
-                    // Aborted before it ran: nothing was relayed and nobody waits for it.
+                    // Aborted before it ran, or stopped with the actor system: nothing was relayed and nobody waits for it.
                 }
             }
         }
     }
 
-    /// <summary>The events parsed from one upstream read, for one stream's handler.</summary>
-    private sealed record Batch(Run Run, SseEvent[] Events);
-
     /// <summary>
     /// One stream: reads the upstream body, once <see cref="Start"/> gives it, into one small pooled buffer and parses
-    /// it. A chunk is parsed (its events copied out) before the next read overwrites the buffer. Disposing is idempotent:
-    /// the graph and the relay's end both do it. It is an attribute only to reach its materialization's source stage.
+    /// it. The events of a read point into the buffer, so they are handled before the next read overwrites it (the sink
+    /// pulls only then). Disposing is idempotent: the graph and the relay's end both do it. It is an attribute only to
+    /// reach its materialization's stages.
     /// </summary>
     internal sealed class Run(CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
     {
-        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+        private readonly byte[] _buffer = ReadBuffers.Rent(ReadBufferBytes);
         private readonly SseParser _parser = new();
-        private readonly List<SseEvent> _parsed = [];
+        private readonly List<SseEvent> _parsed = new(EventsPerRead);
         /// <summary>The handler until <see cref="Start"/> gives one: no events reach it before the body does.</summary>
         public static readonly Func<IReadOnlyList<SseEvent>, Task> NoHandler = static _ => Task.CompletedTask;
 
@@ -152,25 +147,39 @@ public static class SseRelay
             }
         }
 
+        /// <summary>
+        /// The next read of the body. None goes ahead once the stream is cancelled, even before the graph has taken in
+        /// its abort (that arrives as a message, possibly after the first pull), and whether or not the body itself
+        /// honours the cancellation.
+        /// </summary>
         public ValueTask<int> ReadAsync() =>
-            _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(Buffer, cancellationToken) : ReadFirstAsync();
+            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken)
+            : _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(Buffer, cancellationToken)
+            : ReadFirstAsync();
 
-        public SseEvent[] Parse(int read)
+        /// <summary>The aborting of this stream: the token the relay was prepared with (the client left, a deadline).</summary>
+        public CancellationToken Cancellation => cancellationToken;
+
+        /// <summary>The events of the last <see cref="Parse"/>, valid until the next read.</summary>
+        public IReadOnlyList<SseEvent> Events => _parsed;
+
+        /// <summary>Parses the bytes of the last read into <see cref="Events"/>; false when they completed no event.</summary>
+        public bool Parse(int read)
         {
             _parsed.Clear();
-            _parser.Parse(_buffer.AsSpan(0, read), _parsed);
-            return _parsed.Count == 0 ? [] : _parsed.ToArray();
+            _parser.Parse(_buffer.AsMemory(0, read), _parsed);
+            return _parsed.Count > 0;
         }
 
         /// <summary>
         /// A handler failure (typically the client going away) ends the stream quietly and is rethrown to the caller,
         /// instead of failing the stage, which Akka would log as an error.
         /// </summary>
-        public async Task<bool> DeliverAsync(SseEvent[] events)
+        public async Task<bool> DeliverAsync()
         {
             try
             {
-                await _handleEvents(events).ConfigureAwait(false);
+                await _handleEvents(_parsed).ConfigureAwait(false);
                 return true;
             }
             catch (Exception exception)
@@ -184,7 +193,7 @@ public static class SseRelay
         /// Gives the read buffer back to the pool, once the stream is over. Only the source stage may call this, and
         /// only with no read in flight: a read still pending could write into a buffer that another stream now holds.
         /// </summary>
-        public void ReturnBuffer() => ArrayPool<byte>.Shared.Return(_buffer);
+        public void ReturnBuffer() => ReadBuffers.Return(_buffer);
 
         public ValueTask DisposeAsync()
         {
@@ -212,26 +221,27 @@ public static class SseRelay
 
     /// <summary>
     /// The source: reads and parses its stream's upstream body (the <see cref="Run"/> it was materialized with) only when
-    /// downstream pulls, pushing the events of each read that held any; ends with the body.
+    /// downstream pulls, pushing the stream's parsed events after each read that completed any; ends with the body, and
+    /// fails with <see cref="OperationCanceledException"/> when the stream's cancellation fires.
     /// </summary>
-    private sealed class UpstreamEvents : GraphStage<SourceShape<Batch>>
+    private sealed class UpstreamEvents : GraphStage<SourceShape<IReadOnlyList<SseEvent>>>
     {
-        private readonly Outlet<Batch> _out = new("upstream-sse.out");
+        private readonly Outlet<IReadOnlyList<SseEvent>> _out = new("upstream-sse.out");
 
-        public UpstreamEvents() => Shape = new SourceShape<Batch>(_out);
+        public UpstreamEvents() => Shape = new SourceShape<IReadOnlyList<SseEvent>>(_out);
 
-        public override SourceShape<Batch> Shape { get; }
+        public override SourceShape<IReadOnlyList<SseEvent>> Shape { get; }
 
         protected override Attributes InitialAttributes { get; } = Attributes.CreateName("upstream-sse");
 
-        protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
-            new Logic(this, inheritedAttributes.GetAttribute<Run>() ?? throw new InvalidOperationException("The SSE relay graph was materialized without its stream."));
+        protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, RunOf(inheritedAttributes));
 
         private sealed class Logic : OutGraphStageLogic
         {
             private readonly UpstreamEvents _stage;
             private readonly Run _run;
             private Action<Task<int>>? _onRead;
+            private CancellationTokenRegistration _abort;
             private bool _reading;
 
             public Logic(UpstreamEvents stage, Run run) : base(stage.Shape)
@@ -244,17 +254,21 @@ public static class SseRelay
             public override void PreStart()
             {
                 _onRead = GetAsyncCallback<Task<int>>(Read);
+                var cancellation = _run.Cancellation;
+                var abort = GetAsyncCallback(() => FailStage(new OperationCanceledException("The client went away.", cancellation)));
+                _abort = cancellation.Register(abort);
             }
 
             public override void OnPull() => ReadNext();
 
             /// <summary>
-            /// However the stage stops (downstream cancelled, the kill switch, the end of the body), the upstream goes
-            /// with it. The read buffer goes back to the pool unless a read is still in flight (the stream was cut
-            /// short while waiting for the vendor): that buffer is left to the garbage collector instead.
+            /// However the stage stops (the sink cancelled, the abort, the end of the body), the upstream goes with it.
+            /// The read buffer goes back to the pool unless a read is still in flight (the stream was cut short while
+            /// waiting for the vendor): that buffer is left to the garbage collector instead.
             /// </summary>
             public override void PostStop()
             {
+                _abort.Unregister();
                 _ = _run.DisposeAsync();
                 if (!_reading)
                 {
@@ -303,15 +317,113 @@ public static class SseRelay
                     return true;
                 }
 
-                var events = _run.Parse(read);
-                if (events.Length == 0)
+                if (!_run.Parse(read))
                 {
                     return false;
                 }
 
-                Push(_stage._out, new Batch(_run, events));
+                Push(_stage._out, _run.Events);
                 return true;
             }
         }
     }
+
+    /// <summary>
+    /// The sink: hands each pushed batch of events to its stream's handler and pulls the next only once the handler is
+    /// done with it. It completes its task at the end of the body (after the handler's last delivery) or once the
+    /// handler failed (the failure is kept on the <see cref="Run"/>), and fails it with the source's failure at once.
+    /// </summary>
+    private sealed class ClientEvents : GraphStageWithMaterializedValue<SinkShape<IReadOnlyList<SseEvent>>, Task<Done>>
+    {
+        private readonly Inlet<IReadOnlyList<SseEvent>> _in = new("client-sse.in");
+
+        public ClientEvents() => Shape = new SinkShape<IReadOnlyList<SseEvent>>(_in);
+
+        public override SinkShape<IReadOnlyList<SseEvent>> Shape { get; }
+
+        protected override Attributes InitialAttributes { get; } = Attributes.CreateName("client-sse");
+
+        public override ILogicAndMaterializedValue<Task<Done>> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+        {
+            var logic = new Logic(this, RunOf(inheritedAttributes));
+            return new LogicAndMaterializedValue<Task<Done>>(logic, logic.Completion.Task);
+        }
+
+        private sealed class Logic : InGraphStageLogic
+        {
+            private readonly ClientEvents _stage;
+            private readonly Run _run;
+            private Action<bool>? _onDelivered;
+            private bool _delivering;
+
+            public Logic(ClientEvents stage, Run run) : base(stage.Shape)
+            {
+                _stage = stage;
+                _run = run;
+                SetHandler(stage._in, this);
+            }
+
+            public TaskCompletionSource<Done> Completion { get; } = new();
+
+            public override void PreStart()
+            {
+                _onDelivered = GetAsyncCallback<bool>(Delivered);
+                Pull(_stage._in);
+            }
+
+            public override void OnPush()
+            {
+                Grab(_stage._in);
+                var delivery = _run.DeliverAsync();
+                if (delivery.IsCompletedSuccessfully)
+                {
+                    Delivered(delivery.Result);
+                    return;
+                }
+
+                _delivering = true;
+                _ = delivery.ContinueWith(static (task, state) => ((Action<bool>)state!)(task.Result), _onDelivered, TaskContinuationOptions.ExecuteSynchronously);
+            }
+
+            public override void OnUpstreamFinish()
+            {
+                if (!_delivering)
+                {
+                    Finish();
+                }
+            }
+
+            public override void OnUpstreamFailure(Exception e)
+            {
+                Completion.TrySetException(e);
+                FailStage(e);
+            }
+
+            public override void PostStop() =>
+                Completion.TrySetException(new AbruptStageTerminationException(this));
+
+            /// <summary>The handler is done with a batch: on to the next, or the end (the body's, or the handler's failure).</summary>
+            private void Delivered(bool delivered)
+            {
+                _delivering = false;
+                if (!delivered || IsClosed(_stage._in))
+                {
+                    Finish();
+                }
+                else
+                {
+                    Pull(_stage._in);
+                }
+            }
+
+            private void Finish()
+            {
+                Completion.TrySetResult(Done.Instance);
+                CompleteStage();
+            }
+        }
+    }
+
+    private static Run RunOf(Attributes attributes) =>
+        attributes.GetAttribute<Run>() ?? throw new InvalidOperationException("The SSE relay graph was materialized without its stream.");
 }

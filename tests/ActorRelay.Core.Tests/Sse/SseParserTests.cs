@@ -12,7 +12,7 @@ public sealed class SseParserTests
         var bytes = Encoding.UTF8.GetBytes(wire);
         for (var offset = 0; offset < bytes.Length; offset += chunkSize)
         {
-            parser.Parse(bytes.AsSpan(offset, Math.Min(chunkSize, bytes.Length - offset)), events);
+            parser.Parse(bytes.AsMemory(offset, Math.Min(chunkSize, bytes.Length - offset)), events);
         }
 
         return events;
@@ -34,6 +34,39 @@ public sealed class SseParserTests
         Assert.Equal(["{\"a\":1}", "{\"b\":2}", "[DONE]"], events.Select(Data));
         Assert.True(events[2].IsDone);
         Assert.False(events[0].IsDone);
+    }
+
+    [Fact]
+    public void Parse_IntoOneReusedBuffer_EventsReadBeforeTheNextChunkAreWhole()
+    {
+        // As a relay reads: every chunk into the same buffer, each chunk's events used before the next read overwrites
+        // it. Events whole in one chunk may point into the buffer; an event split across reads must not. Every buffer
+        // size splits the stream somewhere else, so some read ends between an event's data line and its blank line.
+        const string wire = "event: a\ndata: {\"first\":1}\n\ndata: line1\ndata: line2\n\r\n: comment\ndata: {\"third\":[1,2,3]}\n\ndata: [DONE]\n\n";
+        var bytes = Encoding.UTF8.GetBytes(wire);
+        for (var bufferSize = 1; bufferSize <= bytes.Length; bufferSize++)
+        {
+            Assert.Equal(["a|{\"first\":1}", "|line1\nline2", "|{\"third\":[1,2,3]}", "|[DONE]"], ParseThroughOneBuffer(bytes, bufferSize));
+        }
+    }
+
+    private static List<string> ParseThroughOneBuffer(byte[] bytes, int bufferSize)
+    {
+        var buffer = new byte[bufferSize];
+        var parser = new SseParser();
+        var events = new List<SseEvent>();
+        var seen = new List<string>();
+        for (var offset = 0; offset < bytes.Length; offset += bufferSize)
+        {
+            var length = Math.Min(bufferSize, bytes.Length - offset);
+            Array.Fill(buffer, (byte)'#');
+            bytes.AsSpan(offset, length).CopyTo(buffer);
+            events.Clear();
+            parser.Parse(buffer.AsMemory(0, length), events);
+            seen.AddRange(events.Select(sse => $"{sse.EventType}|{Data(sse)}"));
+        }
+
+        return seen;
     }
 
     [Theory]
