@@ -27,14 +27,6 @@ public static class SseRelay
     /// </summary>
     public const int ReadBufferBytes = 4 * 1024;
 
-    /// <summary>
-    /// The streams' read buffers. Not the shared pool: a buffer is rented on the thread that takes the request and
-    /// returned on the one that ends the graph, and the shared pool's per-thread and per-core caches, a few arrays deep,
-    /// missed for about a third of the streams under load (each miss a new 4 KB array). This one keeps up to 1,024 idle
-    /// buffers (4 MB) in one place.
-    /// </summary>
-    private static readonly ArrayPool<byte> ReadBuffers = ArrayPool<byte>.Create(ReadBufferBytes, maxArraysPerBucket: 1024);
-
     /// <summary>Room for the events of one read from the start (a 4 KB read holds up to ~30 chunks of a chat stream).</summary>
     private const int EventsPerRead = 32;
 
@@ -121,7 +113,7 @@ public static class SseRelay
     /// </summary>
     internal sealed class Run(CancellationToken cancellationToken) : IAsyncDisposable, Attributes.IAttribute
     {
-        private readonly byte[] _buffer = ReadBuffers.Rent(ReadBufferBytes);
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
         private readonly SseParser _parser = new();
         private readonly List<SseEvent> _parsed = new(EventsPerRead);
         /// <summary>The handler until <see cref="Start"/> gives one: no events reach it before the body does.</summary>
@@ -193,7 +185,7 @@ public static class SseRelay
         /// Gives the read buffer back to the pool, once the stream is over. Only the source stage may call this, and
         /// only with no read in flight: a read still pending could write into a buffer that another stream now holds.
         /// </summary>
-        public void ReturnBuffer() => ReadBuffers.Return(_buffer);
+        public void ReturnBuffer() => ArrayPool<byte>.Shared.Return(_buffer);
 
         public ValueTask DisposeAsync()
         {
