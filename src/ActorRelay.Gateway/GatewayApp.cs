@@ -38,6 +38,7 @@ public static class GatewayApp
     {
         var services = builder.Services;
         builder.Logging.AddJsonConsole(console => console.IncludeScopes = true);
+        services.AddHostedService<TraceContext>();
         // Kestrel's limits from configuration too (Kestrel__Limits__MaxRequestBodySize=...): its own loader reads only endpoints.
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorRelay.Gateway.Tests.Infrastructure;
 
-/// <summary>One captured log line, with the request id of the scope it was written in (if any).</summary>
-public sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId);
+/// <summary>One captured log line, with the request id and the trace id of the scopes it was written in (if any).</summary>
+public sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId, string? TraceId);
 
 /// <summary>Keeps every log line written through it, in order, for tests to read.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
@@ -31,18 +31,21 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             string? requestId = null;
+            string? traceId = null;
             provider._scopes.ForEachScope(
                 (scope, _) =>
                 {
-                    if (scope is IEnumerable<KeyValuePair<string, object>> pairs
-                        && pairs.FirstOrDefault(pair => pair.Key == "RequestId").Value is string id
-                        && !id.Contains(':', StringComparison.Ordinal))
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
                     {
-                        requestId = id;
+                        foreach (var pair in pairs)
+                        {
+                            requestId = pair is { Key: "RequestId", Value: string id } ? id : requestId;
+                            traceId = pair is { Key: "TraceId", Value: { } trace } ? trace.ToString() : traceId;
+                        }
                     }
                 },
                 state);
-            provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId));
+            provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId, traceId));
         }
     }
 }

@@ -129,6 +129,7 @@ public sealed class RunningGateway : IAsyncDisposable
         {
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
             ["ActorRelay:Akka:Remote:Port"] = "0",
             ["ActorRelay:Akka:Journal:Provider"] = "Sqlite",
             ["ActorRelay:Akka:Journal:ConnectionString"] = $"Data Source={databasePath}",

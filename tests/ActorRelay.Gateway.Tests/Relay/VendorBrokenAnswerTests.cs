@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using ActorRelay.Gateway.Tests.Infrastructure;
 
 namespace ActorRelay.Gateway.Tests.Relay;
@@ -12,7 +13,10 @@ public sealed class VendorBrokenAnswerTests : OwnJournal
     public async Task NonStream_VendorClosesBeforeTheDeclaredLength_Is502UpstreamInterrupted()
     {
         var (status, error) = await CallAsync(static async (stream, cancellation) =>
-            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\""u8.ToArray(), cancellation));
+        {
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\""u8.ToArray(), cancellation);
+            stream.Close();
+        });
 
         Assert.Equal(HttpStatusCode.BadGateway, status);
         Assert.Equal("upstream_interrupted", (string?)error["code"]);
@@ -39,56 +43,13 @@ public sealed class VendorBrokenAnswerTests : OwnJournal
     }
 
     /// <summary>One non-stream call through a gateway whose only channel is a vendor answering every request with <paramref name="answer"/>.</summary>
-    private async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode Error)> CallAsync(Func<NetworkStream, CancellationToken, Task> answer)
+    private async Task<(HttpStatusCode Status, JsonNode Error)> CallAsync(Func<NetworkStream, CancellationToken, Task> answer)
     {
-        using var vendor = new TcpListener(IPAddress.Loopback, 0);
-        vendor.Start();
-        var cancellation = TestContext.Current.CancellationToken;
-        var serving = ServeAsync(vendor, answer, cancellation);
-        var overrides = new Dictionary<string, string?>
-        {
-            ["ActorRelay:Channels:broken:Type"] = "OpenAICompatible",
-            ["ActorRelay:Channels:broken:BaseUrl"] = $"http://127.0.0.1:{((IPEndPoint)vendor.LocalEndpoint).Port}/v1/",
-            ["ActorRelay:Models:m-broken:Channel"] = "broken",
-            ["ActorRelay:Models:m-broken:VendorModel"] = "broken-model",
-        };
-        await using var gateway = await RunningGateway.StartAsync(Database, overrides: overrides);
+        await using var vendor = new RawVendor(answer);
+        await using var gateway = await RunningGateway.StartAsync(Database, overrides: vendor.Channel("broken", "m-broken"));
 
-        using var response = await gateway.Client.SendAsync(Chat.Request("m-broken", "answer me"), cancellation);
-        var error = (await Chat.JsonAsync(response))["error"]!;
-        Assert.False(serving.IsFaulted, serving.Exception?.ToString());
-        return (response.StatusCode, error);
-    }
-
-    /// <summary>Reads each request whole, then answers it; a connection the gateway drops while the answer is written is the next one's turn.</summary>
-    private static async Task ServeAsync(TcpListener vendor, Func<NetworkStream, CancellationToken, Task> answer, CancellationToken cancellation)
-    {
-        while (!cancellation.IsCancellationRequested)
-        {
-            using var connection = await vendor.AcceptTcpClientAsync(cancellation);
-            var stream = connection.GetStream();
-            var received = new List<byte>();
-            var buffer = new byte[8192];
-            while (!WholeRequest(received))
-            {
-                var read = await stream.ReadAsync(buffer, cancellation);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                received.AddRange(buffer.AsSpan(0, read));
-            }
-
-            try
-            {
-                await answer(stream, cancellation);
-            }
-            catch (IOException)
-            {
-                // The gateway hung up on the answer.
-            }
-        }
+        using var response = await gateway.Client.SendAsync(Chat.Request("m-broken", "answer me"), TestContext.Current.CancellationToken);
+        return (response.StatusCode, (await Chat.JsonAsync(response))["error"]!);
     }
 
     /// <summary>A chunked JSON answer with this status whose chunks (1 MB of spaces each) never end, up to 1 GB.</summary>
@@ -100,19 +61,5 @@ public sealed class VendorBrokenAnswerTests : OwnJournal
         {
             await stream.WriteAsync(chunk, cancellation);
         }
-    }
-
-    private static bool WholeRequest(List<byte> received)
-    {
-        var text = Encoding.ASCII.GetString([.. received]);
-        var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (headerEnd < 0)
-        {
-            return false;
-        }
-
-        var lengthLine = text[..headerEnd].Split("\r\n").FirstOrDefault(line => line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        return received.Count >= headerEnd + 4 + length;
     }
 }
