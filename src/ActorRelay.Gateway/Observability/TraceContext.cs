@@ -4,11 +4,11 @@ namespace ActorRelay.Gateway.Observability;
 
 /// <summary>
 /// W3C trace context through the gateway. ASP.NET Core starts an activity for a request only when something listens to
-/// its <c>Microsoft.AspNetCore</c> source (or its hosting logs are on, which they are not by default: see appsettings);
-/// this listener is that something. The request's activity continues the caller's <c>traceparent</c> and
-/// <c>tracestate</c> (or starts a trace), HttpClient's call to the vendor carries it on (a <c>traceparent</c> with the
-/// same trace id and the gateway's span as parent, and the caller's <c>tracestate</c>), and log lines carry its
-/// <c>TraceId</c> and <c>SpanId</c>. Sampling follows the caller: a sampled trace stays sampled, anything else is
+/// its <c>Microsoft.AspNetCore</c> source or its hosting logger is enabled at some level; this listener makes it
+/// whatever the logging configuration (<c>Microsoft.AspNetCore.Hosting.Diagnostics</c> at <c>None</c> would lose it).
+/// The request's activity continues the caller's <c>traceparent</c> and <c>tracestate</c> (or starts a trace),
+/// HttpClient's call to the vendor carries it on (a <c>traceparent</c> with the same trace id and the gateway's span as
+/// parent, and the caller's <c>tracestate</c>), and log lines carry its <c>TraceId</c> and <c>SpanId</c>. Sampling follows the caller: a sampled trace stays sampled, anything else is
 /// created for propagation only (no tags or timing kept).
 /// </summary>
 internal sealed class TraceContext : IHostedService, IDisposable

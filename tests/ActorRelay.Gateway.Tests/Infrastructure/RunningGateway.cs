@@ -129,6 +129,8 @@ public sealed class RunningGateway : IAsyncDisposable
         {
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            // Hosting's own request logs (and the activity ASP.NET Core starts for them) off: what the gateway promises
+            // (request ids and trace context in logs, traceparent to the vendor) must not hang on them.
             ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
             ["ActorRelay:Akka:Remote:Port"] = "0",
             ["ActorRelay:Akka:Journal:Provider"] = "Sqlite",
