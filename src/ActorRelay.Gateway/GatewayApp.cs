@@ -82,6 +82,9 @@ public static class GatewayApp
                 MaxConnectionsPerServer = int.MaxValue,
                 UseCookies = false,
                 AllowAutoRedirect = false,
+                // No activity of HttpClient's own per call: the request's trace context goes to the vendor from the
+                // request's activity (TraceContext.Inject).
+                ActivityHeadersPropagator = null,
             })
             .RemoveAllLoggers();
 

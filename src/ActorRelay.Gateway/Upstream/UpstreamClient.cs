@@ -37,6 +37,7 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
         var request = new HttpRequestMessage(HttpMethod.Post, Url(route, relativePath)) { Content = content };
         request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(channel.ConnectTimeoutSeconds));
         request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
+        TraceContext.Inject(request);
         if (!string.IsNullOrEmpty(channel.ApiKey))
         {
             switch (channel.Type == ChannelType.AzureOpenAI ? null : (VendorProtocolKind?)channel.ProtocolKind)
