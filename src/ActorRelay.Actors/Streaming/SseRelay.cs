@@ -123,6 +123,9 @@ public static class SseRelay
         private Func<IReadOnlyList<SseEvent>, Task> _handleEvents = NoHandler;
         private int _disposed;
 
+        /// <summary>Who still uses the read buffer: the source stage, and a delivery while its handler runs.</summary>
+        private int _bufferHolds = 1;
+
         public ExceptionDispatchInfo? HandlerFailure { get; private set; }
 
         /// <summary>
@@ -169,6 +172,9 @@ public static class SseRelay
         /// </summary>
         public async Task<bool> DeliverAsync()
         {
+            // The events point into the buffer: it stays this stream's until the handler is done with them, even if the
+            // source stops meanwhile (an abort while the handler waits for a slow client).
+            Interlocked.Increment(ref _bufferHolds);
             try
             {
                 await _handleEvents(_parsed).ConfigureAwait(false);
@@ -179,13 +185,24 @@ public static class SseRelay
                 HandlerFailure = ExceptionDispatchInfo.Capture(exception);
                 return false;
             }
+            finally
+            {
+                ReleaseBuffer();
+            }
         }
 
         /// <summary>
-        /// Gives the read buffer back to the pool, once the stream is over. Only the source stage may call this, and
-        /// only with no read in flight: a read still pending could write into a buffer that another stream now holds.
+        /// Lets go of the read buffer: the source stage does once it stops with no read in flight (a read still pending
+        /// could write into a buffer that another stream then holds, so with one pending it never lets go and the buffer
+        /// is left to the garbage collector), a delivery once its handler is done. The last to let go returns it to the pool.
         /// </summary>
-        public void ReturnBuffer() => ArrayPool<byte>.Shared.Return(_buffer);
+        public void ReleaseBuffer()
+        {
+            if (Interlocked.Decrement(ref _bufferHolds) == 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+        }
 
         public ValueTask DisposeAsync()
         {
@@ -254,9 +271,9 @@ public static class SseRelay
             public override void OnPull() => ReadNext();
 
             /// <summary>
-            /// However the stage stops (the sink cancelled, the abort, the end of the body), the upstream goes with it.
-            /// The read buffer goes back to the pool unless a read is still in flight (the stream was cut short while
-            /// waiting for the vendor): that buffer is left to the garbage collector instead.
+            /// However the stage stops (the sink cancelled, the abort, the end of the body), the upstream goes with it, and
+            /// the stage lets go of the read buffer unless a read is still in flight (the stream was cut short while
+            /// waiting for the vendor).
             /// </summary>
             public override void PostStop()
             {
@@ -264,7 +281,7 @@ public static class SseRelay
                 _ = _run.DisposeAsync();
                 if (!_reading)
                 {
-                    _run.ReturnBuffer();
+                    _run.ReleaseBuffer();
                 }
             }
 

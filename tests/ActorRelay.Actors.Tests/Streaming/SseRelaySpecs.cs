@@ -171,6 +171,38 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     }
 
     [Fact]
+    public async Task RunAsync_AbortedWhileTheHandlerHoldsEvents_TheirBytesStayTheStreamsUntilItIsDone()
+    {
+        // The events point into the stream's read buffer. An abort (a deadline) while the handler still works on them
+        // (a slow client) ends the graph at once; the buffer must not go back to the pool, to be filled by other
+        // streams, before the handler is done.
+        using var deadline = new CancellationTokenSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string[]? seen = null;
+        var relay = RelayAsync(new EndlessSseStream(limitEvents: null), async events =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+            Volatile.Write(ref seen, events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)).ToArray());
+            deadline.Token.ThrowIfCancellationRequested();
+        }, deadline.Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        await deadline.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => relay.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        // Other streams rent and fill read buffers meanwhile, on the pool's threads as the gateway's do.
+        var filler = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("data: #########################\n\n", 400)));
+        await Task.WhenAll(Enumerable.Range(0, 256).Select(_ => Task.Run(() =>
+            RelayAsync(new MemoryStream(filler), _ => Task.CompletedTask, TestContext.Current.CancellationToken))));
+        release.SetResult();
+
+        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref seen) is not null), TimeSpan.FromSeconds(5));
+        Assert.NotEmpty(seen!);
+        Assert.Equal(Enumerable.Range(0, seen!.Length).Select(i => $"{{\"n\":{i}}}"), seen);
+    }
+
+    [Fact]
     public async Task RunAsync_UpstreamFails_SurfacesTheFailure()
     {
         var upstream = new EndlessSseStream(limitEvents: null, failAfterEvents: 5);
