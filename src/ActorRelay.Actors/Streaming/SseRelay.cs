@@ -167,17 +167,18 @@ public static class SseRelay
         }
 
         /// <summary>
-        /// A handler failure (typically the client going away) ends the stream quietly and is rethrown to the caller,
-        /// instead of failing the stage, which Akka would log as an error.
+        /// Hands the events of a read (<see cref="Events"/>) to the handler. A handler failure (typically the client going
+        /// away) ends the stream quietly and is rethrown to the caller, instead of failing the stage, which Akka would log
+        /// as an error.
         /// </summary>
-        public async Task<bool> DeliverAsync()
+        public async Task<bool> DeliverAsync(IReadOnlyList<SseEvent> events)
         {
             // The events point into the buffer: it stays this stream's until the handler is done with them, even if the
             // source stops meanwhile (an abort while the handler waits for a slow client).
             Interlocked.Increment(ref _bufferHolds);
             try
             {
-                await _handleEvents(_parsed).ConfigureAwait(false);
+                await _handleEvents(events).ConfigureAwait(false);
                 return true;
             }
             catch (Exception exception)
@@ -382,8 +383,7 @@ public static class SseRelay
 
             public override void OnPush()
             {
-                Grab(_stage._in);
-                var delivery = _run.DeliverAsync();
+                var delivery = _run.DeliverAsync(Grab(_stage._in));
                 if (delivery.IsCompletedSuccessfully)
                 {
                     Delivered(delivery.Result);
