@@ -21,7 +21,11 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestI
         var requestId = Accept(context.Request.Headers[HeaderName].ToString()) ?? NewId();
         context.Items[ItemKey] = requestId;
         context.Response.Headers[HeaderName] = requestId;
-        Activity.Current?.SetTag("actorrelay.request_id", requestId);
+        if (Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            // Tags matter on a recorded activity only (see TraceContext): on one made for propagation nobody reads them.
+            activity.SetTag("actorrelay.request_id", requestId);
+        }
         using (logger.BeginScope(new RequestIdScope(requestId)))
         {
             await next(context);
