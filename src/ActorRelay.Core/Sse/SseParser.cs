@@ -17,7 +17,7 @@ public sealed class SseParser
     /// <summary>A line split across chunks, gathered (made at the first such line: most events are whole in one chunk).</summary>
     private ArrayBufferWriter<byte>? _line;
 
-    /// <summary>The open event's data, copied (made at the first event that needs a copy).</summary>
+    /// <summary>The open event's data, copied (made at the first event that needs a copy: <see cref="Data"/>).</summary>
     private ArrayBufferWriter<byte>? _data;
     private string? _eventType;
     private bool _hasData;
@@ -83,12 +83,7 @@ public sealed class SseParser
         }
 
         // The chunk's memory is the caller's again after this call: an event still open keeps its own copy.
-        if (_borrowing)
-        {
-            Append(_data ??= new(1024), _borrowed.Span);
-            _borrowing = false;
-            _borrowed = default;
-        }
+        CopyBorrowed();
     }
 
     private void ProcessLine(ReadOnlyMemory<byte> line, bool borrowed, List<SseEvent> events)
@@ -138,28 +133,34 @@ public sealed class SseParser
             return;
         }
 
+        CopyBorrowed();
+        if (_hasData)
+        {
+            Append(Data, "\n"u8);
+        }
+
+        Append(Data, value.Span);
+        _hasData = true;
+    }
+
+    private ArrayBufferWriter<byte> Data => _data ??= new(1024);
+
+    /// <summary>Moves a borrowed data line into the parser's own copy.</summary>
+    private void CopyBorrowed()
+    {
         if (_borrowing)
         {
-            Append(_data ??= new(1024), _borrowed.Span);
+            Append(Data, _borrowed.Span);
             _borrowing = false;
             _borrowed = default;
         }
-
-        if (_hasData)
-        {
-            Append(_data ??= new(1024), "\n"u8);
-        }
-
-        Append(_data ??= new(1024), value.Span);
-        _hasData = true;
     }
 
     private void Dispatch(List<SseEvent> events)
     {
         if (_hasData)
         {
-            // Data not borrowed was copied, so it is in _data.
-            events.Add(new SseEvent(_eventType, _borrowing ? _borrowed : _data!.WrittenSpan.ToArray()));
+            events.Add(new SseEvent(_eventType, _borrowing ? _borrowed : Data.WrittenSpan.ToArray()));
         }
 
         _data?.ResetWrittenCount();

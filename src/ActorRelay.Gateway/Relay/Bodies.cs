@@ -8,6 +8,10 @@ internal static class Bodies
     /// <summary>What a body of undeclared length is first read into (rented, so a small answer costs only its result).</summary>
     private const int FirstBufferBytes = 16 * 1024;
 
+    /// <summary>All of a vendor's <paramref name="content"/>, within <paramref name="limit"/> bytes (see the overload for a stream).</summary>
+    public static async Task<byte[]> ReadAsync(HttpContent content, long limit, CancellationToken cancellationToken) =>
+        await ReadAsync(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentLength, limit, cancellationToken);
+
     /// <summary>
     /// All of <paramref name="body"/>, or <see cref="BodyTooLargeException"/> as soon as it holds more than
     /// <paramref name="limit"/> bytes. One whose length was declared within the limit is read straight into one array of

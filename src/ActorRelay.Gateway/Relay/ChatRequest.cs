@@ -59,7 +59,7 @@ internal sealed class ChatRequest : RelayRequest
         }
 
         var call = protocol.BuildRequest(Document, vendorModel, Stream);
-        return new UpstreamCall(call.RelativePath, new ByteArrayContent(call.Body) { Headers = { ContentType = UpstreamCall.JsonContentType } }, call.Headers);
+        return new UpstreamCall(call.RelativePath, UpstreamCall.Json(call.Body), call.Headers);
     }
 
     /// <summary>

@@ -31,7 +31,6 @@ internal enum PassThroughOperation
 /// </summary>
 internal sealed class PassThroughRequest : RelayRequest
 {
-
     private readonly PassThroughOperation _operation;
     private readonly JsonObject? _json;
     private readonly IReadOnlyList<FormPart> _form;
@@ -133,7 +132,7 @@ internal sealed class PassThroughRequest : RelayRequest
         if (_json is not null)
         {
             _json["model"] = vendorModel;
-            return new UpstreamCall(Path(_operation), new ByteArrayContent(ToBytes(_json)) { Headers = { ContentType = UpstreamCall.JsonContentType } }, []);
+            return new UpstreamCall(Path(_operation), UpstreamCall.Json(ToBytes(_json)), []);
         }
 
         var form = new MultipartFormDataContent();

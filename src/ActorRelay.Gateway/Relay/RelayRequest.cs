@@ -75,4 +75,7 @@ internal sealed record UpstreamCall(string RelativePath, HttpContent Content, IR
 {
     /// <summary>The content type of every JSON body sent to a vendor.</summary>
     public static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    /// <summary>A JSON body of these UTF-8 bytes.</summary>
+    public static HttpContent Json(byte[] utf8) => new ByteArrayContent(utf8) { Headers = { ContentType = JsonContentType } };
 }

@@ -101,8 +101,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         byte[] body;
         try
         {
-            var content = await response.Content.ReadAsStreamAsync(deadline);
-            body = await Bodies.ReadAsync(content, response.Content.Headers.ContentLength, MaxAnswerBytes, deadline);
+            body = await Bodies.ReadAsync(response.Content, MaxAnswerBytes, deadline);
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
@@ -253,8 +252,7 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         byte[] vendorBody;
         try
         {
-            var content = await response.Content.ReadAsStreamAsync(deadline);
-            vendorBody = await Bodies.ReadAsync(content, response.Content.Headers.ContentLength, MaxErrorBodyBytes, deadline);
+            vendorBody = await Bodies.ReadAsync(response.Content, MaxErrorBodyBytes, deadline);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException or BodyTooLargeException)
         {
