@@ -1,5 +1,6 @@
 using ActorRelay.Actors.Channels;
 using ActorRelay.Actors.Hosting;
+using ActorRelay.Actors.Streaming;
 using ActorRelay.Core.Routing;
 using ActorRelay.Gateway.Access;
 using ActorRelay.Gateway.Actors;
@@ -101,7 +102,7 @@ public static class GatewayApp
         services.AddAkka(akkaOptions.SystemName, akka => akka.AddActorRelay(akkaOptions));
         // Registered after the ActorSystem and the in-process vendor: stopped before them, it drains while they still run.
         services.AddHostedService(provider => provider.GetRequiredService<GatewayDrain>());
-        services.AddSingleton(provider => provider.GetRequiredService<ActorSystem>().Materializer());
+        services.AddSingleton(provider => new SseRelay(provider.GetRequiredService<ActorSystem>().Materializer()));
     }
 
     private static ActorRelayAkkaOptions AkkaOptions(IConfiguration configuration)

@@ -22,7 +22,7 @@ namespace ActorRelay.Gateway.Relay;
 /// protocol than OpenAI gets a translated request; its answer, stream events and errors are translated back to OpenAI's
 /// shape, then into the client's protocol (<see cref="ClientProtocol"/>). The OpenAI-to-OpenAI path translates nothing.
 /// </summary>
-internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMaterializer materializer, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
+internal sealed partial class UpstreamAttempt(UpstreamClient upstream, SseRelay relays, GatewayDrain drain, ILogger<UpstreamAttempt> logger)
 {
     private const int ClientClosedRequest = 499;
 
@@ -55,8 +55,8 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, ActorMate
         var timer = new AttemptTimer(channel);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         watchdog.CancelAfter(timer.FirstTokenDeadline);
-        // A stream's relay graph starts while the vendor thinks, not after it answered (see SseRelay.Prepare).
-        await using var relay = request is ChatRequest { Stream: true } ? SseRelay.Prepare(materializer, watchdog.Token) : null;
+        // A stream gets its relay graph while the vendor thinks, not after it answered (see SseRelay.Prepare).
+        await using var relay = request is ChatRequest { Stream: true } ? relays.Prepare(watchdog.Token) : null;
         HttpResponseMessage response;
         try
         {

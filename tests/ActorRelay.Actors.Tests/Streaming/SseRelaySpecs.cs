@@ -13,19 +13,21 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     {
     }
 
-    private ActorMaterializer Materializer => Sys.Materializer();
+    private SseRelay? _relay;
+
+    private SseRelay Relay => _relay ??= new SseRelay(Sys.Materializer());
 
     /// <summary>As the gateway relays a stream: the graph prepared first, the upstream body given once the vendor answered.</summary>
     private async Task RelayAsync(Stream upstream, Func<IReadOnlyList<SseEvent>, Task> handleEvents, CancellationToken cancellationToken)
     {
-        await using var relay = SseRelay.Prepare(Materializer, cancellationToken);
+        await using var relay = Relay.Prepare(cancellationToken);
         await relay.RunAsync(upstream, handleEvents);
     }
 
     [Fact]
     public async Task Prepare_VendorAnswersLater_TheWaitingGraphRelaysEveryEvent()
     {
-        await using var relay = SseRelay.Prepare(Materializer, TestContext.Current.CancellationToken);
+        await using var relay = Relay.Prepare(TestContext.Current.CancellationToken);
         await Task.Delay(200, TestContext.Current.CancellationToken);
         var upstream = new EndlessSseStream(limitEvents: 3);
         var received = new List<string>();
@@ -44,7 +46,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     public async Task Prepare_ClientLeavesBeforeTheVendorAnswers_RunEndsCancelledAndDisposesTheBody()
     {
         using var clientGone = new CancellationTokenSource();
-        await using var relay = SseRelay.Prepare(Materializer, clientGone.Token);
+        await using var relay = Relay.Prepare(clientGone.Token);
         await clientGone.CancelAsync();
         var upstream = new EndlessSseStream(limitEvents: 3);
         var handled = 0;
@@ -67,7 +69,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         // before the graph has taken in the abort. The waiting read must not go ahead on a stream that, unlike
         // HttpClient's, ignores a cancelled token.
         using var clientGone = new CancellationTokenSource();
-        await using var relay = SseRelay.Prepare(Materializer, clientGone.Token);
+        await using var relay = Relay.Prepare(clientGone.Token);
         await Task.Delay(200, TestContext.Current.CancellationToken);
         await clientGone.CancelAsync();
         var upstream = new EndlessSseStream(limitEvents: 3);
@@ -84,11 +86,11 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
     {
         // The vendor answered with an error: the graph that waited for a body ends when the relay is disposed (which
         // waits for the graph's completion), with or without the client still there.
-        var relay = SseRelay.Prepare(Materializer, TestContext.Current.CancellationToken);
+        var relay = Relay.Prepare(TestContext.Current.CancellationToken);
         await relay.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
         using var clientGone = new CancellationTokenSource();
-        var aborted = SseRelay.Prepare(Materializer, clientGone.Token);
+        var aborted = Relay.Prepare(clientGone.Token);
         await clientGone.CancelAsync();
         await aborted.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
     }
@@ -208,6 +210,126 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         var upstream = new EndlessSseStream(limitEvents: null, failAfterEvents: 5);
 
         await Assert.ThrowsAsync<IOException>(() => RelayAsync(upstream, _ => Task.CompletedTask, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Prepare_StreamsOneAfterAnother_OneGraphRelaysThemAll()
+    {
+        for (var stream = 0; stream < 20; stream++)
+        {
+            var received = new List<string>();
+            await RelayAsync(new EndlessSseStream(limitEvents: 3), events =>
+            {
+                received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
+                return Task.CompletedTask;
+            }, TestContext.Current.CancellationToken);
+
+            Assert.Equal(["{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "[DONE]"], received);
+        }
+
+        Assert.Equal(1, Relay.GraphsStarted);
+    }
+
+    [Fact]
+    public async Task Prepare_AfterAHandlerFailedOrAStreamWasAborted_TheNextStreamIsRelayedWhole()
+    {
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RelayAsync(new EndlessSseStream(limitEvents: 10),
+            _ => throw new InvalidOperationException("client gone"), TestContext.Current.CancellationToken));
+        using (var clientGone = new CancellationTokenSource())
+        {
+            var upstream = new StalledStream();
+            var aborted = RelayAsync(upstream, _ => Task.CompletedTask, clientGone.Token);
+            await upstream.ReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            await clientGone.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aborted.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        }
+
+        var received = new List<string>();
+        await RelayAsync(new EndlessSseStream(limitEvents: 2), events =>
+        {
+            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        Assert.Equal(["{\"n\":0}", "{\"n\":1}", "[DONE]"], received);
+        // The aborted stream's caller is told at once, possibly before its graph is idle again (then the next stream gets
+        // a second graph); from then on the streams find an idle graph: none was lost to the failures.
+        var started = Relay.GraphsStarted;
+        for (var stream = 0; stream < 3; stream++)
+        {
+            await RelayAsync(new EndlessSseStream(limitEvents: 1), _ => Task.CompletedTask, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(started, Relay.GraphsStarted);
+        Assert.InRange(started, 1, 2);
+    }
+
+    [Fact]
+    public async Task Prepare_AStreamAbortedWhileItsHandlerWaitsForASlowClient_DoesNotHoldUpTheNext()
+    {
+        // The deadline fired while the handler still writes to a client that does not read: the stream ends for its
+        // caller at once, and its graph is not given another stream until that handler is done.
+        using var deadline = new CancellationTokenSource();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowClient = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuck = RelayAsync(new EndlessSseStream(limitEvents: null), async _ =>
+        {
+            entered.TrySetResult();
+            await slowClient.Task;
+        }, deadline.Token);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        await deadline.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+
+        await RelayAsync(new EndlessSseStream(limitEvents: 3), _ => Task.CompletedTask, TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(2, Relay.GraphsStarted);
+
+        slowClient.SetResult();
+        await AwaitConditionAsync(async () =>
+        {
+            // Once the slow handler is done, its graph is idle again: two streams at once need no new graph.
+            var before = Relay.GraphsStarted;
+            await Task.WhenAll(RelayAsync(new EndlessSseStream(limitEvents: 3), _ => Task.Delay(50), TestContext.Current.CancellationToken),
+                RelayAsync(new EndlessSseStream(limitEvents: 3), _ => Task.Delay(50), TestContext.Current.CancellationToken));
+            return Relay.GraphsStarted == before;
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Prepare_MoreStreamsAtOnceThanGraphsKeptIdle_TheRestStopAfterwards()
+    {
+        var relay = new SseRelay(Sys.Materializer(), maxIdleGraphs: 2);
+        async Task RelayTogether(int streams)
+        {
+            var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var waiting = 0;
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
+            {
+                await using var prepared = relay.Prepare(TestContext.Current.CancellationToken);
+                await prepared.RunAsync(new EndlessSseStream(limitEvents: 1), async _ =>
+                {
+                    // The streams are all open at once: each waits at its first events for the others.
+                    if (Interlocked.Increment(ref waiting) == streams)
+                    {
+                        all.TrySetResult();
+                    }
+
+                    await all.Task;
+                });
+            })).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
+
+        await RelayTogether(5);
+        Assert.Equal(5, relay.GraphsStarted);
+
+        // Two of the five were kept; three streams at once take both and start one more.
+        await AwaitConditionAsync(async () =>
+        {
+            var before = relay.GraphsStarted;
+            await RelayTogether(3);
+            return relay.GraphsStarted == before + 1;
+        }, TimeSpan.FromSeconds(5));
     }
 
     /// <summary>An instant upstream producing <c>data: {"n":i}</c> events, optionally ending with [DONE] or failing.</summary>
