@@ -8,9 +8,22 @@ internal static class Bodies
     /// <summary>What a body of undeclared length is first read into (rented, so a small answer costs only its result).</summary>
     private const int FirstBufferBytes = 16 * 1024;
 
-    /// <summary>All of a vendor's <paramref name="content"/>, within <paramref name="limit"/> bytes (see the overload for a stream).</summary>
-    public static async Task<byte[]> ReadAsync(HttpContent content, long limit, CancellationToken cancellationToken) =>
-        await ReadAsync(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentLength, limit, cancellationToken);
+    /// <summary>
+    /// All of a vendor's <paramref name="content"/>, within <paramref name="limit"/> bytes (see the overload for a stream).
+    /// Its last read may complete on a socket engine's event thread (the gateway inlines socket completions, see
+    /// <c>Program.cs</c>); the caller then continues on the thread pool, so that the answer's translation and the client's
+    /// write do not hold up the other connections' socket events.
+    /// </summary>
+    public static async Task<byte[]> ReadAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    {
+        var body = await ReadAsync(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentLength, limit, cancellationToken);
+        if (!Thread.CurrentThread.IsThreadPoolThread)
+        {
+            await Task.Yield();
+        }
+
+        return body;
+    }
 
     /// <summary>
     /// All of <paramref name="body"/>, or <see cref="BodyTooLargeException"/> as soon as it holds more than
