@@ -10,7 +10,7 @@ namespace ActorRelay.Benchmarks.Sse;
 /// <summary>
 /// One stream's relay as the gateway runs it (prepared, then given the vendor's body): the simulated vendor's 16-token
 /// answer (18 events, ~4.3 KB) from memory to a handler that takes the events at once. What it measures is the relay's
-/// own cost per stream (starting its graph, the turns of the thread pool, reading and parsing), one stream at a time
+/// own cost per stream (giving it a graph, the turns of the thread pool, reading and parsing), one stream at a time
 /// and 32 at once as under the load benchmark's stream scenario.
 /// </summary>
 [MemoryDiagnoser]
