@@ -537,6 +537,7 @@ public sealed class SseRelay(ActorMaterializer materializer, int maxIdleGraphs =
                 var run = _run!;
                 _run = null;
                 _abort.Unregister();
+                _abort = default; // an idle graph holds nothing of its last stream (the registration reaches its token's source)
                 _ = run.DisposeAsync();
                 run.ReleaseBuffer();
                 run.Ended = true;
