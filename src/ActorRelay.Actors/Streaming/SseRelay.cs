@@ -216,12 +216,29 @@ public sealed class SseRelay(ActorMaterializer materializer, int maxIdleGraphs =
         /// <summary>
         /// The next read of the body. None goes ahead once the stream is cancelled, even before the graph has taken in
         /// its abort (that arrives as a message, possibly after the first pull), and whether or not the body itself
-        /// honours the cancellation.
+        /// honours the cancellation. It never throws: a body that throws rather than returning a failed read fails it.
         /// </summary>
-        public ValueTask<int> ReadAsync() =>
-            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken)
-            : _body.Task.IsCompletedSuccessfully ? _body.Task.Result.ReadAsync(Buffer, cancellationToken)
-            : ReadFirstAsync();
+        public ValueTask<int> ReadAsync()
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<int>(cancellationToken);
+            }
+
+            if (!_body.Task.IsCompletedSuccessfully)
+            {
+                return ReadFirstAsync();
+            }
+
+            try
+            {
+                return _body.Task.Result.ReadAsync(Buffer, cancellationToken);
+            }
+            catch (Exception exception)
+            {
+                return ValueTask.FromException<int>(exception);
+            }
+        }
 
         /// <summary>Parses the bytes of the last read into <see cref="Events"/>; false when they completed no event.</summary>
         public bool Parse(int read)
@@ -391,7 +408,8 @@ public sealed class SseRelay(ActorMaterializer materializer, int maxIdleGraphs =
 
             public override void OnPull()
             {
-                if (_run is null || _reading)
+                // No stream yet (an idle graph's sink asks ahead); a read is never in flight here, it starts only at a pull.
+                if (_run is null)
                 {
                     return;
                 }
@@ -465,19 +483,7 @@ public sealed class SseRelay(ActorMaterializer materializer, int maxIdleGraphs =
             {
                 while (true)
                 {
-                    ValueTask<int> read;
-                    try
-                    {
-                        read = _run!.ReadAsync();
-                    }
-                    catch (Exception exception)
-                    {
-                        // A body that throws rather than returning a failed read: the stream fails, the graph goes on.
-                        _run!.Fail(exception);
-                        Release();
-                        return;
-                    }
-
+                    var read = _run!.ReadAsync();
                     if (!read.IsCompletedSuccessfully)
                     {
                         _reading = true;

@@ -10,7 +10,6 @@ using ActorRelay.Gateway.Lifecycle;
 using ActorRelay.Gateway.Observability;
 using ActorRelay.Gateway.Routing;
 using ActorRelay.Gateway.Upstream;
-using Akka.Streams;
 
 namespace ActorRelay.Gateway.Relay;
 

@@ -32,11 +32,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         var upstream = new EndlessSseStream(limitEvents: 3);
         var received = new List<string>();
 
-        await relay.RunAsync(upstream, events =>
-        {
-            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
-            return Task.CompletedTask;
-        });
+        await relay.RunAsync(upstream, Collect(received));
 
         Assert.Equal(["{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "[DONE]"], received);
         Assert.True(upstream.Disposed);
@@ -101,11 +97,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         var upstream = new EndlessSseStream(limitEvents: 50);
         var received = new List<string>();
 
-        await RelayAsync(upstream, events =>
-        {
-            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
-            return Task.CompletedTask;
-        }, TestContext.Current.CancellationToken);
+        await RelayAsync(upstream, Collect(received), TestContext.Current.CancellationToken);
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"n\":{i}}}").Append("[DONE]"), received);
         Assert.True(upstream.Disposed);
@@ -122,7 +114,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         await RelayAsync(upstream, events =>
         {
             handlerCalls++;
-            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
+            received.AddRange(Texts(events));
             return Task.CompletedTask;
         }, TestContext.Current.CancellationToken);
 
@@ -186,7 +178,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         {
             entered.TrySetResult();
             await release.Task;
-            Volatile.Write(ref seen, events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)).ToArray());
+            Volatile.Write(ref seen, Texts(events).ToArray());
             deadline.Token.ThrowIfCancellationRequested();
         }, deadline.Token);
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
@@ -218,11 +210,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         for (var stream = 0; stream < 20; stream++)
         {
             var received = new List<string>();
-            await RelayAsync(new EndlessSseStream(limitEvents: 3), events =>
-            {
-                received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
-                return Task.CompletedTask;
-            }, TestContext.Current.CancellationToken);
+            await RelayAsync(new EndlessSseStream(limitEvents: 3), Collect(received), TestContext.Current.CancellationToken);
 
             Assert.Equal(["{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "[DONE]"], received);
         }
@@ -245,11 +233,7 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
         }
 
         var received = new List<string>();
-        await RelayAsync(new EndlessSseStream(limitEvents: 2), events =>
-        {
-            received.AddRange(events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span)));
-            return Task.CompletedTask;
-        }, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        await RelayAsync(new EndlessSseStream(limitEvents: 2), Collect(received), TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
 
         Assert.Equal(["{\"n\":0}", "{\"n\":1}", "[DONE]"], received);
         // The aborted stream's caller is told at once, possibly before its graph is idle again (then the next stream gets
@@ -331,6 +315,15 @@ public sealed class SseRelaySpecs(ITestOutputHelper output) : TestKit(output: ou
             return relay.GraphsStarted == before + 1;
         }, TimeSpan.FromSeconds(5));
     }
+
+    /// <summary>A handler that keeps the data of every event it is given, as text.</summary>
+    private static Func<IReadOnlyList<SseEvent>, Task> Collect(List<string> received) => events =>
+    {
+        received.AddRange(Texts(events));
+        return Task.CompletedTask;
+    };
+
+    private static IEnumerable<string> Texts(IReadOnlyList<SseEvent> events) => events.Select(sse => Encoding.UTF8.GetString(sse.Data.Span));
 
     /// <summary>An instant upstream producing <c>data: {"n":i}</c> events, optionally ending with [DONE] or failing.</summary>
     private sealed class EndlessSseStream(int? limitEvents, int? failAfterEvents = null) : Stream
