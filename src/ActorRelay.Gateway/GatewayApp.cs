@@ -74,7 +74,7 @@ public static class GatewayApp
         services.AddSingleton<InProcessSimulatedVendor>();
         services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
 
-        services.AddHttpClient(UpstreamClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(UpstreamClient.HandlerName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),

@@ -59,14 +59,12 @@ internal sealed class LedgerClient(
     /// <summary>A call that was admitted but will not be billed (it never reached a vendor): its reservation goes back to the lease.</summary>
     public void Release(BudgetAdmission admission) => Settle(admission, 0m);
 
-    /// <summary>Bills one settled call (in the next batch) and gives the unspent part of its reservation back to the lease.</summary>
+    /// <summary>
+    /// Bills one settled call (in the next batch) and gives the unspent part of its reservation back to the lease. Only
+    /// for an <see cref="Enabled"/> ledger: the caller checks first, so that a gateway without one builds no event per call.
+    /// </summary>
     public void Record(LedgerEvents.CostRecorded cost, BudgetAdmission admission)
     {
-        if (!Enabled)
-        {
-            return;
-        }
-
         Settle(admission, cost.Cost);
         if (settled.Add(cost.TenantId, new LedgerCommands.LeasedCost(cost, admission.LeaseId)))
         {

@@ -15,8 +15,18 @@ internal static class ErrorResponses
 {
     private static readonly object FormatKey = new();
 
-    /// <summary>Makes every later error of this request come in <paramref name="format"/> (set by the endpoint before anything else).</summary>
-    public static void UseFormat(HttpContext context, ErrorFormat format) => context.Items[FormatKey] = format;
+    /// <summary>
+    /// Makes every later error of this request come in <paramref name="format"/> (set once, by the endpoint, before
+    /// anything else). OpenAI's is every request's format until then, so only another one is kept in the request's
+    /// <see cref="HttpContext.Items"/>: an OpenAI call allocates no items dictionary for it.
+    /// </summary>
+    public static void UseFormat(HttpContext context, ErrorFormat format)
+    {
+        if (format != ErrorFormat.OpenAI)
+        {
+            context.Items[FormatKey] = format;
+        }
+    }
 
     public static ErrorFormat FormatOf(HttpContext context) =>
         context.Items.TryGetValue(FormatKey, out var format) && format is ErrorFormat known ? known : ErrorFormat.OpenAI;

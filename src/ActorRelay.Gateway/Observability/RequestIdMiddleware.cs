@@ -6,20 +6,20 @@ namespace ActorRelay.Gateway.Observability;
 /// <summary>
 /// Gives every request an id: the caller's <c>x-request-id</c> when it is sane, else a new one. The id is echoed
 /// on the response, tagged on the trace activity, and put in a logging scope so every log line of the request
-/// carries it.
+/// carries it. It is the request's <see cref="HttpContext.TraceIdentifier"/> too, so ASP.NET Core's own log lines
+/// about the request name the same id (and the request needs no <see cref="HttpContext.Items"/> dictionary for it).
 /// </summary>
 internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string HeaderName = "x-request-id";
     private const int MaxLength = 128;
-    private static readonly object ItemKey = new();
     private static readonly long IdPrefix = Random.Shared.NextInt64(1L << 40);
     private static long _idCounter;
 
     public async Task InvokeAsync(HttpContext context)
     {
         var requestId = Accept(context.Request.Headers[HeaderName].ToString()) ?? NewId();
-        context.Items[ItemKey] = requestId;
+        context.TraceIdentifier = requestId;
         context.Response.Headers[HeaderName] = requestId;
         if (Activity.Current is { IsAllDataRequested: true } activity)
         {
@@ -32,8 +32,8 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestI
         }
     }
 
-    public static string RequestId(HttpContext context) =>
-        context.Items.TryGetValue(ItemKey, out var id) && id is string requestId ? requestId : context.TraceIdentifier;
+    /// <summary>The request's id (see the middleware); a request the middleware did not see has the server's own identifier.</summary>
+    public static string RequestId(HttpContext context) => context.TraceIdentifier;
 
     private static string? Accept(string candidate) =>
         candidate.Length is > 0 and <= MaxLength && candidate.All(c => c is > ' ' and < '\u007f') ? candidate : null;

@@ -98,8 +98,11 @@ public sealed class ChannelOptions
     /// </summary>
     public double TimeoutSeconds { get; set; } = 120;
 
+    /// <summary>The connect timeout of a channel that sets none.</summary>
+    public const double DefaultConnectTimeoutSeconds = 10;
+
     /// <summary>Deadline for opening the TCP connection to the vendor.</summary>
-    public double ConnectTimeoutSeconds { get; set; } = 10;
+    public double ConnectTimeoutSeconds { get; set; } = DefaultConnectTimeoutSeconds;
 
     /// <summary>Longest silence between two events of a stream; a stalled stream is cut with an SSE error event.</summary>
     public double StallTimeoutSeconds { get; set; } = 60;

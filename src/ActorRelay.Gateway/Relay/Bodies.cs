@@ -2,7 +2,10 @@ using System.Buffers;
 
 namespace ActorRelay.Gateway.Relay;
 
-/// <summary>Whole bodies (a client's request, a vendor's answer) read into one array, never past a limit.</summary>
+/// <summary>
+/// Whole bodies (a client's request, a vendor's answer) read into one array, never past a limit. The reads return
+/// <see cref="ValueTask{TResult}"/>: a body that has already arrived (a small request, usually) is read without a task.
+/// </summary>
 internal static class Bodies
 {
     /// <summary>What a body of undeclared length is first read into (rented, so a small answer costs only its result).</summary>
@@ -14,7 +17,7 @@ internal static class Bodies
     /// <c>Program.cs</c>); the caller then continues on the thread pool, so that the answer's translation and the client's
     /// write do not hold up the other connections' socket events.
     /// </summary>
-    public static async Task<byte[]> ReadAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    public static async ValueTask<byte[]> ReadAsync(HttpContent content, long limit, CancellationToken cancellationToken)
     {
         var body = await ReadAsync(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentLength, limit, cancellationToken);
         if (!Thread.CurrentThread.IsThreadPoolThread)
@@ -31,7 +34,7 @@ internal static class Bodies
     /// that size: a large body is allocated once, instead of grown in a buffer and then copied out of it. Any other is
     /// read into rented buffers (doubled as it grows) and copied once into its result.
     /// </summary>
-    public static async Task<byte[]> ReadAsync(Stream body, long? declaredLength, long limit, CancellationToken cancellationToken)
+    public static async ValueTask<byte[]> ReadAsync(Stream body, long? declaredLength, long limit, CancellationToken cancellationToken)
     {
         if (declaredLength is { } length && length <= Math.Min(limit, Array.MaxLength))
         {

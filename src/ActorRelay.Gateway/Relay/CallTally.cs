@@ -8,6 +8,7 @@ namespace ActorRelay.Gateway.Relay;
 internal sealed class CallTally
 {
     private TokenUsage? _estimate;
+    private ArrayBufferWriter<byte>? _deliveredText;
 
     public CallStatus Status { get; set; } = CallStatus.UpstreamFailed;
 
@@ -21,8 +22,11 @@ internal sealed class CallTally
 
     public long ContentBytes { get; set; }
 
-    /// <summary>The text delivered so far (content and tool-call arguments), counted only when the vendor reports no usage.</summary>
-    public ArrayBufferWriter<byte> DeliveredText { get; } = new(256);
+    /// <summary>
+    /// The text delivered so far (content and tool-call arguments), counted only when the vendor reports no usage; made
+    /// at its first use (a non-stream answer with usage never needs it).
+    /// </summary>
+    public ArrayBufferWriter<byte> DeliveredText => _deliveredText ??= new ArrayBufferWriter<byte>(256);
 
     public long FirstTokenTimestamp { get; set; }
 
@@ -53,7 +57,7 @@ internal sealed class CallTally
         if (_estimate is null)
         {
             var tokenizer = TokenEstimator.ForModel(vendorModel);
-            _estimate = new TokenUsage(request.EstimatePromptTokens(tokenizer), tokenizer.Count(DeliveredText.WrittenSpan), 0, Estimated: true);
+            _estimate = new TokenUsage(request.EstimatePromptTokens(tokenizer), tokenizer.Count(_deliveredText is null ? default : _deliveredText.WrittenSpan), 0, Estimated: true);
         }
 
         return _estimate.Value;

@@ -74,7 +74,13 @@ internal sealed class ChatRequest : RelayRequest
             (body, contentType) = (protocol.TranslateResponse(body, route.VendorModel), "application/json");
         }
 
-        var facts = ChatCompletionInspector.Inspect(body, tally.DeliveredText);
+        var facts = ChatCompletionInspector.Inspect(body);
+        if (facts.Usage is null)
+        {
+            // No usage from the vendor: the answer's text is what its output is estimated from.
+            facts = ChatCompletionInspector.Inspect(body, tally.DeliveredText);
+        }
+
         tally.ReportedUsage = facts.Usage;
         tally.ContentBytes = facts.ContentBytes;
         return Client == ClientProtocol.ChatCompletions ? (body, contentType) : (Client.TranslateResponse(body, Model), "application/json");

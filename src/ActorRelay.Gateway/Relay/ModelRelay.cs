@@ -333,6 +333,11 @@ internal sealed partial class ModelRelay(
         }
 
         LogRelayed(route.Alias, route.ChannelId, tally.Status, tally.HttpStatus, elapsed.TotalMilliseconds, usage.InputTokens, usage.OutputTokens, usage.Estimated);
+        if (!ledger.Enabled)
+        {
+            return;
+        }
+
         ledger.Record(new LedgerEvents.CostRecorded(
             call.RequestId,
             caller.TenantId,
@@ -384,7 +389,7 @@ internal sealed partial class ModelRelay(
     /// The request body, read into one array when its length is declared within the server's limit (Kestrel ends the body
     /// at the declared length, and refuses one declared over its limit at the first read).
     /// </summary>
-    private static Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+    private static ValueTask<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Bodies.ReadAsync(request.Body, request.ContentLength,
             request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue, cancellationToken);
 

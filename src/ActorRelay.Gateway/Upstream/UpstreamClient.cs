@@ -9,12 +9,15 @@ using ActorRelay.Gateway.Simulated;
 namespace ActorRelay.Gateway.Upstream;
 
 /// <summary>
-/// Sends calls to vendors over one pooled <see cref="HttpClient"/> (SocketsHttpHandler, connection reuse,
-/// response headers read before the body). It runs on the request's own task, never inside an actor.
+/// Sends calls to vendors through the factory's pooled handler (SocketsHttpHandler, connection reuse, response headers
+/// read before the body). It runs on the request's own task, never inside an actor. It calls the handler through an
+/// <see cref="HttpMessageInvoker"/>, not an <see cref="HttpClient"/>: the gateway uses none of HttpClient's additions (base
+/// address, default headers, its own timeout, buffering), and HttpClient would make a cancellation source of its own and
+/// link it to the call's token on every call.
 /// </summary>
-internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InProcessSimulatedVendor simulatedVendor)
+internal sealed class UpstreamClient(IHttpMessageHandlerFactory handlers, InProcessSimulatedVendor simulatedVendor)
 {
-    public const string HttpClientName = "upstream";
+    public const string HandlerName = "upstream";
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("actorrelay.connect-timeout");
 
     /// <summary>Vendor URLs by base URL and relative path: parsed once, not per call (a <see cref="Uri"/> is immutable).</summary>
@@ -35,7 +38,12 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
         }
 
         var request = new HttpRequestMessage(HttpMethod.Post, Url(route, relativePath)) { Content = content };
-        request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(channel.ConnectTimeoutSeconds));
+        if (channel.ConnectTimeoutSeconds != ChannelOptions.DefaultConnectTimeoutSeconds)
+        {
+            // Only read if the request opens a connection; a channel on the default spares every call the options' dictionary.
+            request.Options.Set(ConnectTimeoutKey, TimeSpan.FromSeconds(channel.ConnectTimeoutSeconds));
+        }
+
         request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, requestId);
         TraceContext.Inject(request);
         if (!string.IsNullOrEmpty(channel.ApiKey))
@@ -69,8 +77,8 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
 
         try
         {
-            return await httpClientFactory.CreateClient(HttpClientName)
-                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var invoker = new HttpMessageInvoker(handlers.CreateHandler(HandlerName), disposeHandler: false);
+            return await invoker.SendAsync(request, cancellationToken);
         }
         finally
         {
@@ -84,7 +92,9 @@ internal sealed class UpstreamClient(IHttpClientFactory httpClientFactory, InPro
     /// </summary>
     public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var configured) ? configured : TimeSpan.FromSeconds(10);
+        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var configured)
+            ? configured
+            : TimeSpan.FromSeconds(ChannelOptions.DefaultConnectTimeoutSeconds);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
