@@ -334,8 +334,10 @@ internal sealed partial class UpstreamAttempt(UpstreamClient upstream, SseRelay 
         {
             var next = timer.NextEventDeadline;
             watchdog.CancelAfter(next > TimeSpan.Zero ? next : TimeSpan.FromTicks(1));
-            foreach (var sse in events)
+            // By index: a foreach over the interface would box the list's enumerator for every read.
+            for (var i = 0; i < events.Count; i++)
             {
+                var sse = events[i];
                 if (vendor is null)
                 {
                     await RelayChunkAsync(sse);
