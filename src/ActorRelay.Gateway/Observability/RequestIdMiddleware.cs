@@ -6,8 +6,10 @@ namespace ActorRelay.Gateway.Observability;
 /// <summary>
 /// Gives every request an id: the caller's <c>x-request-id</c> when it is sane, else a new one. The id is echoed
 /// on the response, tagged on the trace activity, and put in a logging scope so every log line of the request
-/// carries it. It is the request's <see cref="HttpContext.TraceIdentifier"/> too, so ASP.NET Core's own log lines
-/// about the request name the same id (and the request needs no <see cref="HttpContext.Items"/> dictionary for it).
+/// carries it. It is the request's <see cref="HttpContext.TraceIdentifier"/> from here on too (so what the framework
+/// reports by that identifier later, Kestrel's application-error lines for one, names the same id), and the request
+/// needs no <see cref="HttpContext.Items"/> dictionary for it. The hosting layer's own log scope was made before this
+/// runs and keeps the server's identifier.
 /// </summary>
 internal sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
