@@ -13,23 +13,26 @@ internal enum ErrorFormat
 /// <summary>Writes errors in the caller's protocol. Every error ActorRelay produces goes through here.</summary>
 internal static class ErrorResponses
 {
+    /// <summary>The format of a request whose endpoint set none, and the one that needs no entry in its items.</summary>
+    private const ErrorFormat DefaultFormat = ErrorFormat.OpenAI;
+
     private static readonly object FormatKey = new();
 
     /// <summary>
     /// Makes every later error of this request come in <paramref name="format"/> (set once, by the endpoint, before
-    /// anything else). OpenAI's is every request's format until then, so only another one is kept in the request's
-    /// <see cref="HttpContext.Items"/>: an OpenAI call allocates no items dictionary for it.
+    /// anything else). Every request has <see cref="DefaultFormat"/> until then, so only another one is kept in the
+    /// request's <see cref="HttpContext.Items"/>: an OpenAI call allocates no items dictionary for it.
     /// </summary>
     public static void UseFormat(HttpContext context, ErrorFormat format)
     {
-        if (format != ErrorFormat.OpenAI)
+        if (format != DefaultFormat)
         {
             context.Items[FormatKey] = format;
         }
     }
 
     public static ErrorFormat FormatOf(HttpContext context) =>
-        context.Items.TryGetValue(FormatKey, out var format) && format is ErrorFormat known ? known : ErrorFormat.OpenAI;
+        context.Items.TryGetValue(FormatKey, out var format) && format is ErrorFormat known ? known : DefaultFormat;
 
     public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? code, string? param = null)
     {
