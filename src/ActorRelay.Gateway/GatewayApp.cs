@@ -128,7 +128,7 @@ public static class GatewayApp
             // not logged as a failure of the gateway.
             SuppressDiagnosticsCallback = handled => handled.Exception is BadHttpRequestException,
         });
-        app.UseStatusCodePages(WriteBareStatusAsync);
+        app.UseMiddleware<BareStatusMiddleware>();
 
         app.MapOpenApi();
         app.MapChatEndpoints();
@@ -151,19 +151,5 @@ public static class GatewayApp
                 badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : null)
             : ErrorResponses.WriteAsync(context, StatusCodes.Status500InternalServerError,
                 $"The gateway failed while handling request {RequestIdMiddleware.RequestId(context)}.", OpenAiErrorTypes.Server, "internal_error");
-    }
-
-    private static Task WriteBareStatusAsync(StatusCodeContext status)
-    {
-        var context = status.HttpContext;
-        var code = context.Response.StatusCode;
-        var (message, type) = code switch
-        {
-            StatusCodes.Status404NotFound => ($"Unknown request URL: {context.Request.Method} {context.Request.Path}.", OpenAiErrorTypes.InvalidRequest),
-            StatusCodes.Status405MethodNotAllowed => ($"Method {context.Request.Method} is not allowed on {context.Request.Path}.", OpenAiErrorTypes.InvalidRequest),
-            >= 500 => ("The gateway could not handle the request.", OpenAiErrorTypes.Server),
-            _ => ($"The request failed with HTTP {code}.", OpenAiErrorTypes.InvalidRequest),
-        };
-        return ErrorResponses.WriteAsync(context, code, message, type, null);
     }
 }
