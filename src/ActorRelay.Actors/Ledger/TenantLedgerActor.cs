@@ -23,8 +23,8 @@ public sealed class TenantLedgerActor : ReceivePersistentActor
 
     /// <summary>
     /// Calls billed between snapshots. A snapshot carries the de-duplication window (100,000 request-id hashes: 1.6 MB,
-    /// 2.1 MB as JSON, each a transient large object), so taking one more often would write and allocate more than the
-    /// calls' own events; recovery replays at most this many calls.
+    /// a transient large object twice over: the window's copy and its serialized form), so taking one more often would
+    /// write and allocate more than the calls' own events; recovery replays at most this many calls.
     /// </summary>
     private const int SnapshotEveryCalls = 50_000;
     private static readonly string[] Tags = [CostTag];

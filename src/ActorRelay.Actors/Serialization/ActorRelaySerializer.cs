@@ -20,12 +20,14 @@ namespace ActorRelay.Actors.Serialization;
 /// <summary>
 /// The one serializer for <see cref="IActorRelayMessage"/>: source-generated JSON with short, versioned
 /// manifests that never name a .NET type, so that renaming a class cannot break journal recovery. The ledger's cost
-/// batches, most of the journal, are written in a compact row form of their own (<see cref="CostsRecordedCodec"/>),
-/// unless <paramref name="compactCostBatches"/> is off (<see cref="Hosting.JournalOptions.CompactCostBatches"/>): then as
-/// <c>CostsRecorded.v1</c>, which nodes from before the compact form can read. Both forms are always read.
+/// batches, most of the journal, are written in a compact row form of their own (<see cref="CostsRecordedCodec"/>), and
+/// its snapshots with their request-id window as raw bytes (<see cref="LedgerSnapshotCodec"/>), unless
+/// <paramref name="compactLedgerForms"/> is off (<see cref="Hosting.JournalOptions.CompactCostBatches"/>): then as
+/// <c>CostsRecorded.v1</c> and <c>LedgerSnapshot.v1</c>, which nodes from before the compact forms can read. Every form
+/// is always read.
 /// A manifest, once shipped, is never reused for another shape: a new shape gets a new version suffix.
 /// </summary>
-public sealed class ActorRelaySerializer(ExtendedActorSystem system, bool compactCostBatches = true) : SerializerWithStringManifest(system)
+public sealed class ActorRelaySerializer(ExtendedActorSystem system, bool compactLedgerForms = true) : SerializerWithStringManifest(system)
 {
     public const int SerializerId = 4141;
     public const string SerializerName = "actorrelay";
@@ -106,18 +108,28 @@ public sealed class ActorRelaySerializer(ExtendedActorSystem system, bool compac
     /// <summary>Every type this serializer owns; a test round-trips each one.</summary>
     public static IEnumerable<Type> ContractTypes => ByType.Keys;
 
-    public override string Manifest(object o) =>
-        compactCostBatches && o is LedgerEvents.CostsRecorded ? CostsRecordedCodec.Manifest : Lookup(o.GetType()).Manifest;
+    public override string Manifest(object o) => (compactLedgerForms, o) switch
+    {
+        (true, LedgerEvents.CostsRecorded) => CostsRecordedCodec.Manifest,
+        (true, LedgerSnapshot) => LedgerSnapshotCodec.Manifest,
+        _ => Lookup(o.GetType()).Manifest,
+    };
 
-    public override byte[] ToBinary(object obj) => compactCostBatches && obj is LedgerEvents.CostsRecorded batch
-        ? CostsRecordedCodec.Write(batch)
-        : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info);
+    public override byte[] ToBinary(object obj) => (compactLedgerForms, obj) switch
+    {
+        (true, LedgerEvents.CostsRecorded batch) => CostsRecordedCodec.Write(batch),
+        (true, LedgerSnapshot snapshot) => LedgerSnapshotCodec.Write(snapshot),
+        _ => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj.GetType()).Info),
+    };
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        if (manifest == CostsRecordedCodec.Manifest)
+        switch (manifest)
         {
-            return CostsRecordedCodec.Read(bytes);
+            case CostsRecordedCodec.Manifest:
+                return CostsRecordedCodec.Read(bytes);
+            case LedgerSnapshotCodec.Manifest:
+                return LedgerSnapshotCodec.Read(bytes);
         }
 
         if (!ByManifest.TryGetValue(manifest, out var info))

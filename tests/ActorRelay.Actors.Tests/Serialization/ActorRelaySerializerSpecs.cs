@@ -248,7 +248,7 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
     [Fact]
     public void CostsRecorded_WithCompactBatchesOff_IsWrittenAsV1_WhichNodesFromBeforeV2Read_AndV2StillReads()
     {
-        var upgrading = new ActorRelaySerializer((ExtendedActorSystem)Sys, compactCostBatches: false);
+        var upgrading = new ActorRelaySerializer((ExtendedActorSystem)Sys, compactLedgerForms: false);
         var compact = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(MixedBatch);
 
         var bytes = upgrading.ToBinary(MixedBatch);
@@ -272,6 +272,63 @@ public sealed class ActorRelaySerializerSpecs(ITestOutputHelper output) : TestKi
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
             serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(stored), "CostsRecorded.v2"));
     }
+
+    [Fact]
+    public void LedgerSnapshot_WithAFullWindow_IsStoredWithRawHashes_AQuarterSmallerThanV1_AndReadsBackExactly()
+    {
+        var snapshot = FullWindowSnapshot();
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(snapshot);
+        var upgrading = new ActorRelaySerializer((ExtendedActorSystem)Sys, compactLedgerForms: false);
+
+        var bytes = serializer.ToBinary(snapshot);
+        var v1 = upgrading.ToBinary(snapshot);
+
+        Assert.Equal("LedgerSnapshot.v2", serializer.Manifest(snapshot));
+        Assert.True(bytes.Length * 4 < v1.Length * 3 + 4_096, $"{bytes.Length} bytes against {v1.Length} as LedgerSnapshot.v1");
+        var restored = Assert.IsType<LedgerSnapshot>(serializer.FromBinary(bytes, "LedgerSnapshot.v2"));
+        Assert.Equal(snapshot.BilledRequestIdHashes, restored.BilledRequestIdHashes);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(snapshot), System.Text.Json.JsonSerializer.Serialize(restored));
+    }
+
+    [Fact]
+    public void LedgerSnapshot_WithCompactFormsOff_IsWrittenAsV1_WhichNodesFromBeforeV2Read_AndV2StillReads()
+    {
+        var snapshot = FullWindowSnapshot();
+        var upgrading = new ActorRelaySerializer((ExtendedActorSystem)Sys, compactLedgerForms: false);
+        var compact = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(snapshot);
+
+        var bytes = upgrading.ToBinary(snapshot);
+
+        Assert.Equal("LedgerSnapshot.v1", upgrading.Manifest(snapshot));
+        Assert.StartsWith("""{"totals":""", System.Text.Encoding.UTF8.GetString(bytes));
+        var expected = System.Text.Json.JsonSerializer.Serialize(snapshot);
+        Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(compact.FromBinary(bytes, "LedgerSnapshot.v1")));
+        Assert.Equal(expected, System.Text.Json.JsonSerializer.Serialize(upgrading.FromBinary(compact.ToBinary(snapshot), "LedgerSnapshot.v2")));
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 2, 0, 0 })]
+    [InlineData(new byte[] { 9, 0, 0, 0, (byte)'{', (byte)'}' })]
+    [InlineData(new byte[] { 255, 255, 255, 255, (byte)'{', (byte)'}' })]
+    [InlineData(new byte[] { 4, 0, 0, 0, (byte)'n', (byte)'u', (byte)'l', (byte)'l' })]
+    public void LedgerSnapshotV2_MalformedBytes_AreRefusedAsSerializationErrors(byte[] stored)
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(LedgerSnapshot));
+
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(stored, "LedgerSnapshot.v2"));
+    }
+
+    /// <summary>A ledger's snapshot as it is taken under load: a full window of request-id hashes, a budget, senders.</summary>
+    private static LedgerSnapshot FullWindowSnapshot() => new(
+        new UsageTotals(100_000, 400_000, 1_600_000, 0, 0.93m),
+        new Dictionary<string, UsageTotals> { ["bench"] = new(100_000, 400_000, 1_600_000, 0, 0.93m) },
+        [],
+        [new ScopedBudget(null, Budget)],
+        [new ScopedSpending(null, new DateOnly(2026, 12, 7), 0.93m)],
+        [new ScopedSpending(null, null, 0.93m)],
+        System.Security.Cryptography.RandomNumberGenerator.GetBytes(16 * LedgerState.DeduplicationWindow),
+        [new SenderBatch("0f1e2d3c", 781)]);
 
     private static class Serialization
     {
