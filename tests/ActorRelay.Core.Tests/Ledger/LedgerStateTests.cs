@@ -127,6 +127,29 @@ public sealed class LedgerStateTests
     }
 
     [Fact]
+    public void Window_AfterTwoAndAHalfWindowsOfCalls_RefusesExactlyTheLastWindowsIds_AlsoAfterASnapshot()
+    {
+        const int calls = LedgerState.DeduplicationWindow * 5 / 2;
+        var state = new LedgerState();
+        for (var i = 0; i < calls; i++)
+        {
+            state.Apply(Cost($"req_{i}"));
+        }
+
+        var restored = LedgerState.Restore(state.ToSnapshot());
+
+        var firstKept = calls - LedgerState.DeduplicationWindow;
+        foreach (var ledger in new[] { state, restored })
+        {
+            var forgotten = Enumerable.Range(0, firstKept).Count(i => ledger.Decide(Cost($"req_{i}")) is not null);
+            var refused = Enumerable.Range(firstKept, LedgerState.DeduplicationWindow).Count(i => ledger.Decide(Cost($"req_{i}")) is null);
+            Assert.Equal((firstKept, LedgerState.DeduplicationWindow), (forgotten, refused));
+        }
+
+        Assert.Equal(calls, state.Totals.Requests);
+    }
+
+    [Fact]
     public void Apply_ACostMoreThanTheKeptDaysLater_DropsTheOldDaysSpending()
     {
         var state = new LedgerState();
