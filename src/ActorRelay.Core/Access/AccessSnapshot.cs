@@ -18,14 +18,14 @@ public enum KeyRejection
 /// </summary>
 public sealed class AccessSnapshot
 {
-    private readonly FrozenDictionary<string, KeyInfo> _keysByHash;
+    private readonly FrozenDictionary<string, KeyInfo>.AlternateLookup<ReadOnlySpan<char>> _keysByHash;
     private readonly FrozenDictionary<string, TenantInfo> _tenants;
     private readonly FrozenDictionary<(string, string), ProjectInfo> _projects;
 
     public AccessSnapshot(AccessDirectoryView view)
     {
         View = view;
-        _keysByHash = view.Keys.ToFrozenDictionary(key => key.Hash, StringComparer.Ordinal);
+        _keysByHash = view.Keys.ToFrozenDictionary(key => key.Hash, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _tenants = view.Tenants.ToFrozenDictionary(tenant => tenant.TenantId, StringComparer.Ordinal);
         _projects = view.Projects.ToFrozenDictionary(project => (project.TenantId, project.ProjectId));
     }
@@ -40,16 +40,21 @@ public sealed class AccessSnapshot
 
     public ProjectInfo? Project(string tenantId, string projectId) => _projects.GetValueOrDefault((tenantId, projectId));
 
-    /// <summary>Checks a presented key at <paramref name="now"/>; <paramref name="model"/> is checked when given.</summary>
-    public KeyInfo? Authenticate(string? presentedKey, DateTimeOffset now, string? model, out KeyRejection rejection)
+    /// <summary>
+    /// Checks a presented key (empty when none was presented) at <paramref name="now"/>; <paramref name="model"/> is
+    /// checked when given. The key's hash is looked up without becoming a string.
+    /// </summary>
+    public KeyInfo? Authenticate(ReadOnlySpan<char> presentedKey, DateTimeOffset now, string? model, out KeyRejection rejection)
     {
         rejection = KeyRejection.Missing;
-        if (string.IsNullOrEmpty(presentedKey))
+        if (presentedKey.IsEmpty)
         {
             return null;
         }
 
-        if (!_keysByHash.TryGetValue(ApiKeys.Hash(presentedKey), out var key))
+        Span<char> hash = stackalloc char[ApiKeys.HashLength];
+        ApiKeys.WriteHash(presentedKey, hash);
+        if (!_keysByHash.TryGetValue(hash, out var key))
         {
             rejection = KeyRejection.Unknown;
             return null;

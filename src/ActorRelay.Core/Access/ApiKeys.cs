@@ -20,18 +20,32 @@ public static class ApiKeys
         return (keyId, $"{Prefix}{keyId}_{RandomText(32)}");
     }
 
+    /// <summary>The length of <see cref="Hash"/>: SHA-256 in hex.</summary>
+    public const int HashLength = SHA256.HashSizeInBytes * 2;
+
     /// <summary>Lower-case hex SHA-256 of the UTF-8 key.</summary>
     public static string Hash(ReadOnlySpan<char> key)
     {
+        Span<char> hex = stackalloc char[HashLength];
+        WriteHash(key, hex);
+        return new string(hex);
+    }
+
+    /// <summary>Writes <see cref="Hash"/> into <paramref name="hex"/> (<see cref="HashLength"/> characters), for a lookup that needs no string.</summary>
+    public static void WriteHash(ReadOnlySpan<char> key, Span<char> hex)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         Span<byte> utf8 = stackalloc byte[Math.Min(Encoding.UTF8.GetMaxByteCount(key.Length), 512)];
-        if (!Encoding.UTF8.TryGetBytes(key, utf8, out var length))
+        if (Encoding.UTF8.TryGetBytes(key, utf8, out var length))
         {
-            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())));
+            SHA256.HashData(utf8[..length], hash);
+        }
+        else
+        {
+            SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString()), hash);
         }
 
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(utf8[..length], hash);
-        return Convert.ToHexStringLower(hash);
+        Convert.TryToHexStringLower(hash, hex, out _);
     }
 
     /// <summary>What listings show of a key: its prefix and the first characters, never enough to use it.</summary>

@@ -263,7 +263,12 @@ internal sealed partial class ModelRelay(
 
         var table = prices.Current;
         var usage = call.Request.MaxUsage(maxOutput);
-        var maxCost = route.Deployments.Max(deployment => table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
+        var maxCost = 0m;
+        foreach (var deployment in route.Deployments)
+        {
+            maxCost = Math.Max(maxCost, table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
+        }
+
         BudgetAdmission admission;
         try
         {
@@ -380,8 +385,15 @@ internal sealed partial class ModelRelay(
     private TimeSpan Lease(ModelRoute route)
     {
         var options = gateway.CurrentValue;
-        var slowest = route.Deployments.Max(deployment =>
-            options.Channels.TryGetValue(deployment.ChannelId, out var channel) ? channel.TotalTimeoutSeconds : 0);
+        var slowest = 0d;
+        foreach (var deployment in route.Deployments)
+        {
+            if (options.Channels.TryGetValue(deployment.ChannelId, out var channel))
+            {
+                slowest = Math.Max(slowest, channel.TotalTimeoutSeconds);
+            }
+        }
+
         return TimeSpan.FromSeconds(options.Retry.DeadlineSeconds + slowest) + LeaseMargin;
     }
 
