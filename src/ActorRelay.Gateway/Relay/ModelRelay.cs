@@ -264,9 +264,10 @@ internal sealed partial class ModelRelay(
         var table = prices.Current;
         var usage = call.Request.MaxUsage(maxOutput);
         var maxCost = 0m;
-        foreach (var deployment in route.Deployments)
+        var deployments = route.Deployments;
+        for (var i = 0; i < deployments.Count; i++)
         {
-            maxCost = Math.Max(maxCost, table.Price(deployment.ChannelId, deployment.VendorModel, usage).Cost);
+            maxCost = Math.Max(maxCost, table.Price(deployments[i].ChannelId, deployments[i].VendorModel, usage).Cost);
         }
 
         BudgetAdmission admission;
@@ -386,9 +387,10 @@ internal sealed partial class ModelRelay(
     {
         var options = gateway.CurrentValue;
         var slowest = 0d;
-        foreach (var deployment in route.Deployments)
+        var deployments = route.Deployments;
+        for (var i = 0; i < deployments.Count; i++)
         {
-            if (options.Channels.TryGetValue(deployment.ChannelId, out var channel))
+            if (options.Channels.TryGetValue(deployments[i].ChannelId, out var channel))
             {
                 slowest = Math.Max(slowest, channel.TotalTimeoutSeconds);
             }
