@@ -78,6 +78,13 @@ internal sealed class BilledRequestIds
         var position = RingIndex(_count);
         _ring[position] = hash;
         _count++;
+        Place(hash, position);
+        return true;
+    }
+
+    /// <summary>Puts ring position <paramref name="position"/> into the first free slot of <paramref name="hash"/>'s probe run.</summary>
+    private void Place(UInt128 hash, int position)
+    {
         var mask = _slots.Length - 1;
         var slot = Home(hash, mask);
         while (_slots[slot] != 0)
@@ -86,7 +93,6 @@ internal sealed class BilledRequestIds
         }
 
         _slots[slot] = position + 1;
-        return true;
     }
 
     /// <summary>The table slot that holds <paramref name="hash"/>, or -1.</summary>
@@ -138,16 +144,9 @@ internal sealed class BilledRequestIds
         _ring = ring;
         _oldest = 0;
         _slots = new int[(int)BitOperations.RoundUpToPowerOf2((uint)ring.Length * 2)];
-        var mask = _slots.Length - 1;
         for (var i = 0; i < _count; i++)
         {
-            var slot = Home(ring[i], mask);
-            while (_slots[slot] != 0)
-            {
-                slot = (slot + 1) & mask;
-            }
-
-            _slots[slot] = i + 1;
+            Place(ring[i], i);
         }
     }
 

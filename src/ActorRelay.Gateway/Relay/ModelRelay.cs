@@ -371,9 +371,10 @@ internal sealed partial class ModelRelay(
     /// <summary>Whether a channel of the route has a tokens-per-minute quota.</summary>
     private bool QuotaLimitsTokens(ModelRoute route)
     {
-        foreach (var deployment in route.Deployments)
+        var deployments = route.Deployments;
+        for (var i = 0; i < deployments.Count; i++)
         {
-            if (channels.Policy(deployment.ChannelId)?.Quota?.LimitsTokens == true)
+            if (channels.Policy(deployments[i].ChannelId)?.Quota?.LimitsTokens == true)
             {
                 return true;
             }
