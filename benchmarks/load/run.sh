@@ -102,6 +102,8 @@ start_gateway() { # $1 = on (keys + budgets + ledger, listening on $gateway_on) 
     if curl -sf "http://$address/readyz" >/dev/null 2>&1 && curl -sf -H "Authorization: Bearer sk-ar-load" "http://$address/v1/models" >/dev/null 2>&1; then
       [ "$1" = on ] && curl -sf -X PUT "http://$address/admin/tenants/demo/budget" -H "Authorization: Bearer $admin_key" \
         -H 'content-type: application/json' -d '{"limit":1000000000,"period":"monthly","mode":"hard"}' >/dev/null
+      scraper "$address" "$gateway_pid" &
+      pids+=($!)
       return 0
     fi
     sleep 0.5
@@ -109,6 +111,14 @@ start_gateway() { # $1 = on (keys + budgets + ledger, listening on $gateway_on) 
   echo "gateway did not start" >&2; cat "$work/gateway-$1.log" >&2; exit 1
 }
 
+scraper() { # $1 address, $2 pid: reads /metrics now and every 15 s while the gateway runs, as a Prometheus server would
+  # (prometheus-net starts listening to .NET's meters and event sources at the first scrape, so an unscraped gateway
+  # would be measured without what that costs in production).
+  while kill -0 "$2" 2>/dev/null; do
+    curl -sf "http://$1/metrics" >/dev/null 2>&1 || true
+    sleep 15
+  done
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_mb() { awk -v key="$2:" '$1 == key {printf "%.0f", $2 / 1024}' "/proc/$1/status"; } # $1 pid, $2 VmHWM (peak RSS) | VmRSS
 rss_sampler() { # $1 pid, $2 file: keeps the highest VmRSS (MB) seen, sampled every 0.2 s, until killed

@@ -27,6 +27,7 @@ public static class GatewayApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        GatewayMetrics.LimitFrameworkMetrics();
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         AddServices(builder);

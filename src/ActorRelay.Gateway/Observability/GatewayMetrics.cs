@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Prometheus;
 
 namespace ActorRelay.Gateway.Observability;
@@ -9,6 +10,12 @@ namespace ActorRelay.Gateway.Observability;
 /// </summary>
 internal static class GatewayMetrics
 {
+    /// <summary>
+    /// The .NET meters whose instruments <c>/metrics</c> publishes besides the gateway's own series: the runtime's (GC,
+    /// JIT, thread pool, locks; observable, read at scrape time) and Kestrel's (connections, counted once per connection).
+    /// </summary>
+    private static readonly FrozenSet<string> PublishedMeters = FrozenSet.Create(StringComparer.Ordinal, "System.Runtime", "Microsoft.AspNetCore.Server.Kestrel");
+
     private static readonly ConcurrentDictionary<(string Alias, string Channel), RouteSeries> Routes = new();
     private static readonly double[] LatencyBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -95,6 +102,22 @@ internal static class GatewayMetrics
         "actorrelay_streams_cut_by_shutdown_total",
         "Streams still running when the drain timeout ran out, ended with an SSE error event.",
         CounterLabels());
+
+    /// <summary>
+    /// Chooses what prometheus-net adds to the default registry at the first scrape. Left to its defaults, it listens to
+    /// every .NET meter and, at Informational level, to the event sources of Kestrel, ASP.NET Core hosting, HttpClient
+    /// and sockets: from the first scrape on, every relayed call then also raised about ten events and recorded
+    /// hosting's, routing's, the memory pool's and HttpClient's per-request instruments, each turned into labelled
+    /// series (<c>benchmarks/README.md</c>: 60% more CPU per call). Those instruments repeat the gateway's own
+    /// <c>actorrelay_*</c> series, and the runtime's counters are the <c>System.Runtime</c> meter's instruments, so the
+    /// event counters are left out and only <see cref="PublishedMeters"/> are published. Takes effect only before the
+    /// first scrape, so it is called before the host is built.
+    /// </summary>
+    public static void LimitFrameworkMetrics()
+    {
+        Prometheus.Metrics.ConfigureMeterAdapter(adapter => adapter.InstrumentFilterPredicate = instrument => PublishedMeters.Contains(instrument.Meter.Name));
+        Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true });
+    }
 
     private static CounterConfiguration CounterLabels(params string[] names) =>
         new() { LabelNames = names, ExemplarBehavior = ExemplarBehavior.NoExemplars() };

@@ -29,6 +29,26 @@ public sealed class ObservabilityTests(SharedGateway shared) : OwnJournal
     }
 
     [Fact]
+    public async Task Metrics_PublishTheRuntimesMeter_ButNoPerRequestFrameworkSeriesOrEventCounters()
+    {
+        // prometheus-net starts listening to .NET's meters at the first scrape: the call after it is the one that would record.
+        await Client.GetStringAsync("/metrics");
+        using (var call = await Client.SendAsync(Chat.Request("m-ok", "measure me")))
+        {
+            await call.Content.ReadAsStringAsync();
+        }
+
+        var metrics = await Client.GetStringAsync("/metrics");
+
+        Assert.Contains("system_runtime_dotnet_gc_collections", metrics);
+        Assert.Contains("actorrelay_requests_total{model=\"m-ok\"", metrics);
+        Assert.DoesNotContain("microsoft_aspnetcore_hosting_http_server_request_duration", metrics);
+        Assert.DoesNotContain("microsoft_aspnetcore_routing_", metrics);
+        Assert.DoesNotContain("system_net_http_", metrics);
+        Assert.DoesNotContain("prometheus_net_eventcounteradapter_", metrics);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesThePublicEndpoints()
     {
         var document = JsonNode.Parse(await Client.GetStringAsync("/openapi/v1.json"))!;
