@@ -75,7 +75,11 @@ public static class GatewayApp
         services.AddSingleton<InProcessSimulatedVendor>();
         services.AddHostedService(provider => provider.GetRequiredService<InProcessSimulatedVendor>());
 
+        // One handler for the node's life: PooledConnectionLifetime already renews connections (and so DNS answers), and
+        // the factory's default rotation (every 2 minutes) would start each new handler with an empty pool, so that the
+        // calls of the next burst all had to connect first.
         services.AddHttpClient(UpstreamClient.HandlerName)
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
