@@ -5,7 +5,7 @@
 # Env: UPSTREAM_URL / UPSTREAM_KEY / UPSTREAM_MODEL benchmark another OpenAI-compatible upstream instead of the
 # simulated vendor (see benchmarks/README.md); GATEWAY_ENV="NAME=value ..." adds environment variables to the gateway
 # (e.g. DOTNET_gcServer=0 to compare GC settings); OUT overrides the results file; LABEL is written under its title.
-# Needs wrk, hey and nginx (apt-get install -y wrk hey nginx-light). Writes benchmarks/results/<date>-load.md.
+# Needs wrk, hey, h2load and nginx (apt-get install -y wrk hey nghttp2-client nginx-light). Writes benchmarks/results/<date>-load.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
@@ -150,6 +150,19 @@ load() { # $1 url, $2 model, $3 stream, $4 connections, $5 seconds, $6 sim first
   fi
 }
 
+steady_after=1 # seconds: the start of an h2load run whose calls "steady" leaves out (every connection's first call)
+load_h2() { # $1 url, $2 model, $3 connections, $4 seconds, $5 sim first-token delay header value, $6 auth: the non-stream
+  # load with h2load, whose per-call log gives the whole run's percentiles and those of its steady part (h2load-latency.py)
+  local file args=(--h1 -t2 -c"$3" -m1 -D"$4" -H 'content-type: application/json' --log-file="$work/h2load.log")
+  file=$(body "$2" false)
+  args+=(-d "$file")
+  [ -n "$5" ] && args+=(-H "x-sim-first-token-delay-ms: $5")
+  [ -n "$6" ] && args+=(-H "authorization: Bearer $6")
+  rm -f "$work/h2load.log"
+  h2load "${args[@]}" "$1" >/dev/null
+  python3 benchmarks/load/h2load-latency.py "$work/h2load.log" "$4" "$steady_after"
+}
+
 results=() # scenario|target|connections|RESULT line|gateway CPU s per 1,000 requests|gateway peak RSS MB|gateway RSS MB during
 run() { # $1 scenario, $2 target, then load's arguments without the seconds
   local scenario=$1 target=$2 url=$3 model=$4 stream=$5 conns=$6 delay=$7 auth=$8 before="" line cpu="" rss="" during="" sampler=""
@@ -221,24 +234,25 @@ target_args() { # $1 target: sets base, m (zero delay), m50 (50 ms), ms (stream)
 }
 
 lat_rounds=5
-lat_rounds_added=() # round|via|50 ms added p50|added p99|stream added TTFT p50|added TTFT p99
-lat_round() { # $1 round: the 50 ms and the stream load on direct, nginx and the gateway, 5 s each, in a rotating order
+lat_rounds_added=() # round|via|50 ms added p50|added p99 (steady)|stream added TTFT p50|added TTFT p99|50 ms added p50|p99 (whole run)
+lat_round() { # $1 round: the 50 ms load (6 s, of which the last 5 s steady) and the stream load (5 s) on direct, nginx
+  # and the gateway, in a rotating order
   local order=(direct nginx gateway) i target line
-  declare -A p50 p99 t50 t99
+  declare -A p50 p99 w50 w99 t50 t99
   for i in 0 1 2; do
     target=${order[$(( (i + $1) % 3 ))]}
     target_args "$target"
-    line=$(load "$base/chat/completions" "$m50" false 64 5 "$d50" "$auth")
-    p50[$target]=$(field p50 "$line") p99[$target]=$(field p99 "$line")
+    line=$(load_h2 "$base/chat/completions" "$m50" 64 $((5 + steady_after)) "$d50" "$auth")
+    p50[$target]=$(field steady_p50 "$line") p99[$target]=$(field steady_p99 "$line") w50[$target]=$(field p50 "$line") w99[$target]=$(field p99 "$line")
     line=$(load "$base/chat/completions" "$ms" true 32 5 "$ds" "$auth")
     t50[$target]=$(field ttft_p50 "$line") t99[$target]=$(field ttft_p99 "$line")
   done
   for target in nginx gateway; do
-    lat_rounds_added+=("$1|$target|$(calc %.2f "${p50[$target]} - ${p50[direct]}")|$(calc %.2f "${p99[$target]} - ${p99[direct]}")|$(calc %.2f "${t50[$target]} - ${t50[direct]}")|$(calc %.2f "${t99[$target]} - ${t99[direct]}")")
+    lat_rounds_added+=("$1|$target|$(calc %.2f "${p50[$target]} - ${p50[direct]}")|$(calc %.2f "${p99[$target]} - ${p99[direct]}")|$(calc %.2f "${t50[$target]} - ${t50[direct]}")|$(calc %.2f "${t99[$target]} - ${t99[direct]}")|$(calc %.2f "${w50[$target]} - ${w50[direct]}")|$(calc %.2f "${w99[$target]} - ${w99[direct]}")")
   done
   echo "latency round $1: ${lat_rounds_added[*]: -2}" >&2
 }
-lat_median() { # $1 via, $2 column (3 = 50 ms added p50, 4 = p99, 5 = added TTFT p50, 6 = p99): the median over the rounds
+lat_median() { # $1 via, $2 column (3 = 50 ms added p50, 4 = p99, both steady; 5 = added TTFT p50, 6 = p99; 7 = 50 ms added p50, 8 = p99, whole runs): the median over the rounds
   local values=() r
   for r in "${lat_rounds_added[@]}"; do [ "$(cut -d'|' -f2 <<<"$r")" = "$1" ] && values+=("$(cut -d'|' -f"$2" <<<"$r")"); done
   median %.2f "${values[@]}"
@@ -312,7 +326,7 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo
   [ -n "${LABEL:-}" ] && { echo "**$LABEL**"; echo; }
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB;"
-  echo "the load tools (wrk -t2, hey), the vendor, nginx (1 worker) and the gateway (Release) share these cores, and the machine"
+  echo "the load tools (wrk -t2, hey, h2load -t2), the vendor, nginx (1 worker) and the gateway (Release) share these cores, and the machine"
   echo "load average at the start was $(cut -d' ' -f1-3 /proc/loadavg). Vendor: $vendor_name."
   echo "Command: \`benchmarks/load/run.sh $duration $warmup $open_streams\`: every target is warmed up first (the non-stream"
   echo "load in 5 s windows for at least ${warmup} s until two windows in a row agree within 5%, at most ${max_warmup} s; then"
@@ -327,15 +341,18 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo
   echo "Each latency row also gives what nginx, a plain reverse proxy, added in the same run: the cost of one more hop"
   echo "on this machine, the floor the gateway is measured against. The added latencies are medians over $lat_rounds rounds in"
-  echo "which direct, nginx and the gateway take the 50 ms and the stream load in turns (5 s windows, the order rotating),"
-  echo "each round's figures minus its own direct window (\"Latency rounds\", below); the single 10 s scenarios, measured"
-  echo "minutes apart, are in \"Added latency\"."
+  echo "which direct, nginx and the gateway take the 50 ms and the stream load in turns (the order rotating), each round's"
+  echo "figures minus its own direct window (\"Latency rounds\", below); the single 10 s scenarios, measured minutes apart,"
+  echo "are in \"Added latency\". The 50 ms load runs $((5 + steady_after)) s with h2load, which logs every call: its 64 connections open at"
+  echo "once and send their first calls in the same instant, which queue behind each other, so the targets take the calls"
+  echo "started after the first ${steady_after} s (steady: 64 open connections), and the whole runs are shown beside them."
   echo
   echo "| target | measured | result |"
   echo "|---|---|---|"
   echo "| zero-delay throughput ≥ 50% of nginx | $g0 vs $n0 req/s ($(calc %.0f "100 * $g0 / $n0")%) | $(verdict "$g0 >= 0.5 * $n0") |"
-  echo "| 50 ms vendor delay, added latency p50 ≤ 0.5 ms | $add50_p50 ms (nginx: $nginx50_p50 ms) | $(verdict "$add50_p50 <= 0.5") |"
-  echo "| 50 ms vendor delay, added latency p99 ≤ 2 ms | $add50_p99 ms (nginx: $nginx50_p99 ms) | $(verdict "$add50_p99 <= 2") |"
+  echo "| 50 ms vendor delay, 64 open connections, added latency p50 ≤ 0.5 ms | $add50_p50 ms (nginx: $nginx50_p50 ms) | $(verdict "$add50_p50 <= 0.5") |"
+  echo "| 50 ms vendor delay, 64 open connections, added latency p99 ≤ 2 ms | $add50_p99 ms (nginx: $nginx50_p99 ms) | $(verdict "$add50_p99 <= 2") |"
+  echo "| (not a target) 50 ms vendor delay, the whole runs, every connection's first call included: added p50 / p99 | $(lat_median gateway 7) / $(lat_median gateway 8) ms (nginx: $(lat_median nginx 7) / $(lat_median nginx 8) ms) | |"
   echo "| streaming, added TTFT p50 ≤ 1 ms | $ttft_p50 ms (nginx: $nginx_ttft_p50 ms) | $(verdict "$ttft_p50 <= 1") |"
   echo "| streaming, added TTFT p99 ≤ 3 ms | $ttft_p99 ms (nginx: $nginx_ttft_p99 ms) | $(verdict "$ttft_p99 <= 3") |"
   echo "| streaming, no delay per chunk: added (whole − TTFT) p50 ≤ 1 ms over a 16-token stream | $body_added ms | $(verdict "$body_added <= 1") |"
@@ -376,8 +393,8 @@ out=${OUT:-benchmarks/results/$(date -u +%Y-%m-%d)-load.md}
   echo
   echo "## Latency rounds (minus the same round's direct window; differences of percentiles, ms)"
   echo
-  echo "| round | via | 50 ms added p50 | 50 ms added p99 | stream added TTFT p50 | stream added TTFT p99 |"
-  echo "|---|---|---|---|---|---|"
+  echo "| round | via | 50 ms added p50, steady | 50 ms added p99, steady | stream added TTFT p50 | stream added TTFT p99 | 50 ms added p50, whole run | 50 ms added p99, whole run |"
+  echo "|---|---|---|---|---|---|---|---|"
   for r in "${lat_rounds_added[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "## Added latency (single 10 s scenarios above minus direct; differences of percentiles)"
