@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Prometheus;
 
 namespace ActorRelay.Gateway.Observability;
@@ -10,12 +9,6 @@ namespace ActorRelay.Gateway.Observability;
 /// </summary>
 internal static class GatewayMetrics
 {
-    /// <summary>
-    /// The .NET meters whose instruments <c>/metrics</c> publishes besides the gateway's own series: the runtime's (GC,
-    /// JIT, thread pool, locks; observable, read at scrape time) and Kestrel's (connections, counted once per connection).
-    /// </summary>
-    private static readonly FrozenSet<string> PublishedMeters = FrozenSet.Create(StringComparer.Ordinal, "System.Runtime", "Microsoft.AspNetCore.Server.Kestrel");
-
     private static readonly ConcurrentDictionary<(string Alias, string Channel), RouteSeries> Routes = new();
     private static readonly double[] LatencyBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -110,12 +103,14 @@ internal static class GatewayMetrics
     /// hosting's, routing's, the memory pool's and HttpClient's per-request instruments, each turned into labelled
     /// series (<c>benchmarks/README.md</c>: 60% more CPU per call). Those instruments repeat the gateway's own
     /// <c>actorrelay_*</c> series, and the runtime's counters are the <c>System.Runtime</c> meter's instruments, so the
-    /// event counters are left out and only <see cref="PublishedMeters"/> are published. Takes effect only before the
-    /// first scrape, so it is called before the host is built.
+    /// event counters are left out and only two meters are published: the runtime's (GC, JIT, thread pool, locks;
+    /// observable, read at scrape time) and Kestrel's (connections, counted once per connection). Takes effect only
+    /// before the first scrape, so it is called before the host is built.
     /// </summary>
     public static void LimitFrameworkMetrics()
     {
-        Prometheus.Metrics.ConfigureMeterAdapter(adapter => adapter.InstrumentFilterPredicate = instrument => PublishedMeters.Contains(instrument.Meter.Name));
+        Prometheus.Metrics.ConfigureMeterAdapter(adapter =>
+            adapter.InstrumentFilterPredicate = instrument => instrument.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel");
         Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true });
     }
 
