@@ -8,6 +8,9 @@
 # Needs wrk, hey, h2load and nginx (apt-get install -y wrk hey nghttp2-client nginx-light). Writes benchmarks/results/<date>-load.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+for tool in wrk hey h2load nginx; do
+  command -v "$tool" >/dev/null || { echo "run.sh needs $tool: apt-get install -y wrk hey nghttp2-client nginx-light" >&2; exit 1; }
+done
 duration=${1:-10}
 warmup=${2:-60}
 open_streams=${3:-5000}
