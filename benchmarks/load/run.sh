@@ -156,9 +156,7 @@ load() { # $1 url, $2 model, $3 stream, $4 connections, $5 seconds, $6 sim first
 steady_after=1 # seconds: the start of an h2load run whose calls "steady" leaves out (every connection's first call)
 load_h2() { # $1 url, $2 model, $3 connections, $4 seconds, $5 sim first-token delay header value, $6 auth: the non-stream
   # load with h2load, whose per-call log gives the whole run's percentiles and those of its steady part (h2load-latency.py)
-  local file args=(--h1 -t2 -c"$3" -m1 -D"$4" -H 'content-type: application/json' --log-file="$work/h2load.log")
-  file=$(body "$2" false)
-  args+=(-d "$file")
+  local args=(--h1 -t2 -c"$3" -m1 -D"$4" -d "$(body "$2" false)" -H 'content-type: application/json' --log-file="$work/h2load.log")
   [ -n "$5" ] && args+=(-H "x-sim-first-token-delay-ms: $5")
   [ -n "$6" ] && args+=(-H "authorization: Bearer $6")
   rm -f "$work/h2load.log"

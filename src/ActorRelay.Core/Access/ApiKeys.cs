@@ -45,7 +45,10 @@ public static class ApiKeys
             SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString()), hash);
         }
 
-        Convert.TryToHexStringLower(hash, hex, out _);
+        if (!Convert.TryToHexStringLower(hash, hex, out _))
+        {
+            throw new ArgumentException($"A key's hash takes {HashLength} characters; the span has {hex.Length}.", nameof(hex));
+        }
     }
 
     /// <summary>What listings show of a key: its prefix and the first characters, never enough to use it.</summary>

@@ -11,15 +11,21 @@ public sealed class ObservabilityTests(SharedGateway shared) : OwnJournal
 {
     private HttpClient Client => shared.Gateway.Client;
 
-    [Fact]
-    public async Task Metrics_AfterACall_ExposeRequestLatencyTokenAndStreamSeries()
+    /// <summary>The metrics page once a call to <c>m-ok</c> has been answered and read to its end.</summary>
+    private async Task<string> MetricsAfterACallAsync(bool stream)
     {
-        using (var call = await Client.SendAsync(Chat.Request("m-ok", "measure me", stream: true)))
+        using (var call = await Client.SendAsync(Chat.Request("m-ok", "measure me", stream)))
         {
             await call.Content.ReadAsStringAsync();
         }
 
-        var metrics = await Client.GetStringAsync("/metrics");
+        return await Client.GetStringAsync("/metrics");
+    }
+
+    [Fact]
+    public async Task Metrics_AfterACall_ExposeRequestLatencyTokenAndStreamSeries()
+    {
+        var metrics = await MetricsAfterACallAsync(stream: true);
 
         Assert.Contains("actorrelay_requests_total{model=\"m-ok\",channel=\"ok\",status=\"200\"}", metrics);
         Assert.Contains("actorrelay_request_duration_seconds_bucket{model=\"m-ok\",channel=\"ok\"", metrics);
@@ -33,12 +39,7 @@ public sealed class ObservabilityTests(SharedGateway shared) : OwnJournal
     {
         // prometheus-net starts listening to .NET's meters at the first scrape: the call after it is the one that would record.
         await Client.GetStringAsync("/metrics");
-        using (var call = await Client.SendAsync(Chat.Request("m-ok", "measure me")))
-        {
-            await call.Content.ReadAsStringAsync();
-        }
-
-        var metrics = await Client.GetStringAsync("/metrics");
+        var metrics = await MetricsAfterACallAsync(stream: false);
 
         Assert.Contains("system_runtime_dotnet_gc_collections", metrics);
         Assert.Contains("actorrelay_requests_total{model=\"m-ok\"", metrics);
