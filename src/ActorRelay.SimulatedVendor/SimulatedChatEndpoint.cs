@@ -45,7 +45,7 @@ internal sealed class SimulatedChatEndpoint(IVendorDialect dialect, SimulatedVen
 
     private async Task AnswerAsync(HttpContext context, ChatRequest request, SimulationPlan plan, SimulatedReply reply, CancellationToken cancellationToken)
     {
-        await DelayAsync(plan.FirstTokenDelayMs + ((long)reply.CompletionTokens * plan.TokenDelayMs), cancellationToken);
+        await PreciseDelay.DelayAsync(plan.FirstTokenDelayMs + ((long)reply.CompletionTokens * plan.TokenDelayMs), cancellationToken);
         await VendorResponses.WriteJsonAsync(
             context,
             StatusCodes.Status200OK,
@@ -58,7 +58,7 @@ internal sealed class SimulatedChatEndpoint(IVendorDialect dialect, SimulatedVen
         var observation = monitor.StreamStarted(request.LastUserMessage);
         try
         {
-            await DelayAsync(plan.FirstTokenDelayMs, cancellationToken);
+            await PreciseDelay.DelayAsync(plan.FirstTokenDelayMs, cancellationToken);
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             using var events = new ServerSentEventWriter(context.Response.BodyWriter, cancellationToken);
@@ -68,7 +68,7 @@ internal sealed class SimulatedChatEndpoint(IVendorDialect dialect, SimulatedVen
             {
                 if (i > 0)
                 {
-                    await DelayAsync(plan.TokenDelayMs, cancellationToken);
+                    await PreciseDelay.DelayAsync(plan.TokenDelayMs, cancellationToken);
                 }
 
                 if (i == plan.DropAfterTokens)
@@ -92,15 +92,6 @@ internal sealed class SimulatedChatEndpoint(IVendorDialect dialect, SimulatedVen
         finally
         {
             monitor.StreamEnded();
-        }
-    }
-
-    /// <summary>Task.Delay in int-sized steps, so that long totals (tokens × delay) cannot overflow.</summary>
-    private static async Task DelayAsync(long milliseconds, CancellationToken cancellationToken)
-    {
-        for (var remaining = milliseconds; remaining > 0; remaining -= int.MaxValue)
-        {
-            await Task.Delay((int)Math.Min(remaining, int.MaxValue), cancellationToken);
         }
     }
 }
