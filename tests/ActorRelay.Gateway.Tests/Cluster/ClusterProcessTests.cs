@@ -165,13 +165,14 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
             {
                 var tenant = tenants[(n * workers + worker) % tenants.Count];
                 var client = clients[tenant][(n + worker) % 2];
-                var requestId = Guid.NewGuid().ToString("N");
+                string? requestId = null;
                 var started = clock.Elapsed;
                 var status = 0;
                 var complete = false;
                 try
                 {
-                    using var response = await client.SendAsync(Chat.Request("m-ok", $"load {worker}/{n}", requestId: requestId));
+                    using var response = await client.SendAsync(Chat.Request("m-ok", $"load {worker}/{n}"));
+                    requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : null;
                     var body = await response.Content.ReadAsStringAsync();
                     status = (int)response.StatusCode;
                     complete = response.StatusCode == HttpStatusCode.OK && body.Contains("\"choices\"", StringComparison.Ordinal);
@@ -219,7 +220,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.Contains(all, outcome => outcome.Complete && outcome.Started > killedAt + failover);
 
         // Every response a client saw complete is exactly one ledger event; no request id is billed twice.
-        var completed = all.Where(outcome => outcome.Complete).Select(outcome => outcome.RequestId).ToHashSet();
+        var completed = all.Where(outcome => outcome.Complete).Select(outcome => outcome.RequestId!).ToHashSet();
         var billed = await Eventually.ReturnsAsync(() => LedgerRequestIdsAsync(journal), ids => completed.All(id => ids.ContainsKey(id)),
             "every completed response is in the ledger", 90);
         Assert.All(completed, id => Assert.Equal(1, billed[id]));
@@ -250,7 +251,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
     /// </summary>
     private const decimal MaxReservation = 300 * 1000m / 1_000_000 + 64 * 2000m / 1_000_000;
 
-    private sealed record Outcome(string Tenant, string RequestId, int Status, bool Complete, TimeSpan Started, TimeSpan Finished);
+    private sealed record Outcome(string Tenant, string? RequestId, int Status, bool Complete, TimeSpan Started, TimeSpan Finished);
 
     private static async Task<string> CreateTenantAsync(GatewayProcess node, string tenant)
     {

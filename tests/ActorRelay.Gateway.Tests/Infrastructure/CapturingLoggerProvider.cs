@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace ActorRelay.Gateway.Tests.Infrastructure;
 
 /// <summary>One captured log line, with the request id and the trace id of the scopes it was written in (if any).</summary>
-public sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId, string? TraceId);
+public sealed record LogEntry(string Category, LogLevel Level, string Message, string? RequestId, string? TraceId, string? ClientRequestId = null);
 
 /// <summary>Keeps every log line written through it, in order, for tests to read.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
@@ -32,6 +32,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
         {
             string? requestId = null;
             string? traceId = null;
+            string? clientRequestId = null;
             provider._scopes.ForEachScope(
                 (scope, _) =>
                 {
@@ -41,11 +42,12 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
                         {
                             requestId = pair is { Key: "RequestId", Value: string id } ? id : requestId;
                             traceId = pair is { Key: "TraceId", Value: { } trace } ? trace.ToString() : traceId;
+                            clientRequestId = pair is { Key: "ClientRequestId", Value: string client } ? client : clientRequestId;
                         }
                     }
                 },
                 state);
-            provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId, traceId));
+            provider.Entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), requestId, traceId, clientRequestId));
         }
     }
 }

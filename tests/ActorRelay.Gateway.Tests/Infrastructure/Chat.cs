@@ -8,7 +8,7 @@ namespace ActorRelay.Gateway.Tests.Infrastructure;
 /// <summary>Builds OpenAI chat requests and reads SSE answers, as a client would.</summary>
 public static class Chat
 {
-    public static HttpRequestMessage Request(string model, string userMessage, bool stream = false, bool includeUsage = false, string? requestId = null)
+    public static HttpRequestMessage Request(string model, string userMessage, bool stream = false, bool includeUsage = false, string? clientRequestId = null)
     {
         var body = new JsonObject
         {
@@ -30,9 +30,9 @@ public static class Chat
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
-        if (requestId is not null)
+        if (clientRequestId is not null)
         {
-            request.Headers.Add("x-request-id", requestId);
+            request.Headers.Add("x-request-id", clientRequestId);
         }
 
         return request;

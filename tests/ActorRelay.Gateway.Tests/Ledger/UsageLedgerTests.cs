@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using ActorRelay.Gateway.Tests.Infrastructure;
 
@@ -51,25 +52,17 @@ public sealed class UsageLedgerTests : OwnJournal
     }
 
     [Fact]
-    public async Task SameRequestIdRetried_IsBilledOnce()
+    public async Task OneClientRequestIdSentTwice_IsBilledAsTwoCalls()
     {
+        // The ledger bills a call under the gateway's own id: a caller reusing its own x-request-id cannot make a call free.
         await using var gateway = await RunningGateway.StartAsync(Database);
-        var requestId = $"retry-{Guid.NewGuid():N}";
+        var clientRequestId = $"reused-{Guid.NewGuid():N}";
 
-        using (var first = await gateway.Client.SendAsync(Chat.Request("m-ok", "once", requestId: requestId)))
+        for (var i = 0; i < 2; i++)
         {
-            await first.Content.ReadAsStringAsync();
-        }
-
-        await UsageWithRequestsAsync(gateway.Client, 1);
-        using (var retry = await gateway.Client.SendAsync(Chat.Request("m-ok", "once", requestId: requestId)))
-        {
-            await retry.Content.ReadAsStringAsync();
-        }
-
-        using (var other = await gateway.Client.SendAsync(Chat.Request("m-ok", "another")))
-        {
-            await other.Content.ReadAsStringAsync();
+            using var response = await gateway.Client.SendAsync(Chat.Request("m-ok", "twice", clientRequestId: clientRequestId));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await response.Content.ReadAsStringAsync();
         }
 
         var usage = await UsageWithRequestsAsync(gateway.Client, 2);

@@ -126,17 +126,19 @@ public sealed class ObservabilityTests(SharedGateway shared) : OwnJournal
     public async Task RequestId_IsInEveryLogLineOfThatRequest()
     {
         var logs = new CapturingLoggerProvider();
+        string successId, failureId;
         await using (var gateway = await RunningGateway.StartAsync(Database, logs))
         {
-            using var success = await gateway.Client.SendAsync(Chat.Request("m-ok", "log me", requestId: "trace-me-1"));
-            using var failure = await gateway.Client.SendAsync(Chat.Request("m-dead", "log me too", requestId: "trace-me-2"));
-            Assert.Equal("trace-me-1", success.Headers.GetValues("x-request-id").Single());
+            using var success = await gateway.Client.SendAsync(Chat.Request("m-ok", "log me", clientRequestId: "trace-me-1"));
+            using var failure = await gateway.Client.SendAsync(Chat.Request("m-dead", "log me too", clientRequestId: "trace-me-2"));
+            successId = success.Headers.GetValues("x-request-id").Single();
+            failureId = failure.Headers.GetValues("x-request-id").Single();
             await Eventually.TrueAsync(() => logs.Entries.Any(entry => entry.Message.Contains("Relayed m-dead", StringComparison.Ordinal)), "the failed call was logged");
         }
 
         var relayLines = logs.Entries.Where(entry => entry.Category.StartsWith("ActorRelay.Gateway.Relay", StringComparison.Ordinal)).ToList();
-        Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-1");
-        Assert.Contains(relayLines, entry => entry.RequestId == "trace-me-2" && entry.Level == LogLevel.Warning);
+        Assert.Contains(relayLines, entry => entry.RequestId == successId && entry.ClientRequestId == "trace-me-1");
+        Assert.Contains(relayLines, entry => entry.RequestId == failureId && entry.ClientRequestId == "trace-me-2" && entry.Level == LogLevel.Warning);
         Assert.All(relayLines, entry => Assert.NotNull(entry.RequestId));
     }
 

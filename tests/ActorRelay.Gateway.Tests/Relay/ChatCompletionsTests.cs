@@ -140,13 +140,26 @@ public sealed class ChatCompletionsTests(SharedGateway shared)
         Assert.Equal("upstream_interrupted", (string?)error["code"]);
     }
 
-    [Fact]
-    public async Task ClientRequestId_IsEchoedOnTheResponse()
+    [Theory]
+    [InlineData("x-request-id")]
+    [InlineData("x-client-request-id")]
+    public async Task ClientRequestId_IsEchoedBesideTheGatewaysOwnId(string header)
     {
-        var requestId = $"client-chosen-{Guid.NewGuid():N}";
+        var clientRequestId = $"client-chosen-{Guid.NewGuid():N}";
+        var ids = new List<string>();
 
-        using var first = await Client.SendAsync(Chat.Request("m-ok", "hello", requestId: requestId));
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = Chat.Request("m-ok", "hello");
+            request.Headers.Add(header, clientRequestId);
+            using var response = await Client.SendAsync(request);
 
-        Assert.Equal(requestId, first.Headers.GetValues("x-request-id").Single());
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(clientRequestId, response.Headers.GetValues("x-client-request-id").Single());
+            ids.Add(response.Headers.GetValues("x-request-id").Single());
+        }
+
+        Assert.All(ids, id => Assert.StartsWith("req_", id, StringComparison.Ordinal));
+        Assert.NotEqual(ids[0], ids[1]);
     }
 }
