@@ -9,7 +9,7 @@ namespace ActorRelay.SimulatedVendor;
 /// kernel): there a 50 ms Task.Delay lasted 46-58 ms depending on where in the tick it began. Under a closed-loop
 /// load every call begins a fixed time after the previous one ended, so that error locked onto the caller's own
 /// latency and moved what a benchmark compares (direct against through a proxy) by fractions of a millisecond.
-/// On Linux a delay waits on a timer until a few milliseconds before it is due and then on one thread that sleeps in
+/// On Linux a delay waits on a timer until 10 ms before it is due and then on one thread that sleeps in
 /// <c>nanosleep</c>; elsewhere, and for delays over an hour, Task.Delay serves.
 /// </summary>
 internal static partial class PreciseDelay
@@ -19,7 +19,7 @@ internal static partial class PreciseDelay
     private static readonly long MaxSleepTicks = Stopwatch.Frequency / 1000;  // a sleep re-checks the queue every ms
     private static readonly PriorityQueue<TaskCompletionSource, long> Pending = new();
     private static readonly object Gate = new();
-    private static bool sleeperStarted;
+    private static bool _sleeperStarted;
 
     public static async Task DelayAsync(long milliseconds, CancellationToken cancellationToken)
     {
@@ -54,9 +54,9 @@ internal static partial class PreciseDelay
         lock (Gate)
         {
             Pending.Enqueue(completion, due);
-            if (!sleeperStarted)
+            if (!_sleeperStarted)
             {
-                sleeperStarted = true;
+                _sleeperStarted = true;
                 new Thread(Sleep) { IsBackground = true, Name = "simulated-vendor-delays" }.Start();
             }
             else if (Pending.Count == 1)
