@@ -70,7 +70,6 @@ internal static partial class PreciseDelay
 
     private static void Sleep()
     {
-        var ready = new List<TaskCompletionSource>();
         while (true)
         {
             long sleepTicks;
@@ -84,22 +83,16 @@ internal static partial class PreciseDelay
                 var now = Stopwatch.GetTimestamp();
                 while (Pending.TryPeek(out _, out var due) && due <= now)
                 {
-                    ready.Add(Pending.Dequeue());
+                    Pending.Dequeue().TrySetResult();  // its continuations run on the thread pool, not under this lock
                 }
 
                 sleepTicks = Pending.TryPeek(out _, out var next) ? Math.Min(next - now, MaxSleepTicks) : 0;
             }
 
-            foreach (var completion in ready)
-            {
-                completion.TrySetResult();
-            }
-
-            ready.Clear();
             if (sleepTicks > 0)
             {
-                var nanoseconds = sleepTicks * 1_000_000_000 / Stopwatch.Frequency;
-                var request = new Timespec { Seconds = (nint)(nanoseconds / 1_000_000_000), Nanoseconds = (nint)(nanoseconds % 1_000_000_000) };
+                // At most a millisecond, so the whole sleep is in the nanoseconds field.
+                var request = new Timespec { Nanoseconds = (nint)(sleepTicks * 1_000_000_000 / Stopwatch.Frequency) };
                 _ = NanoSleep(in request, remaining: 0);  // an interrupted sleep only re-checks the queue sooner
             }
         }
